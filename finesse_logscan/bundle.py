@@ -1,0 +1,345 @@
+"""Open a bundle as it comes: folders, zip, tar, tar.gz, nested archives, per-file gz/bz2/xz.
+
+Everything is streamed: archive members are decompressed on the fly and handed out one at a
+time as `SourceFile`s whose `stream` is valid until the iterator moves on. Nothing is ever
+extracted to disk. A nested zip (zip needs random access) is held in memory, capped by
+`Limits.max_nested_zip_bytes`. Decompression is capped in total and by expansion ratio so a
+zip or gzip bomb ends with a clear error.
+"""
+
+from __future__ import annotations
+
+import bz2
+import contextlib
+import gzip
+import io
+import logging
+import lzma
+import os
+import stat
+import tarfile
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+logger = logging.getLogger(__name__)
+
+GiB = 1024**3
+MiB = 1024**2
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Caps on what the reader decompresses. Raise them with --max-uncompressed / --max-ratio."""
+
+    max_uncompressed_bytes: int = 20 * GiB
+    max_ratio: int = 1000
+    ratio_grace_bytes: int = 32 * MiB
+    max_nested_zip_bytes: int = 1 * GiB
+    max_depth: int = 6
+
+
+class BundleError(Exception):
+    """An input (or part of it) could not be read; the message names the path and the problem."""
+
+
+class DecompressionLimitError(BundleError):
+    """Decompressing went past a cap: probably a zip/gzip bomb."""
+
+
+@dataclass
+class Budget:
+    limits: Limits
+    used: int = 0
+
+
+@dataclass
+class SourceFile:
+    """One file found in the inputs; `stream` is only valid until the iterator advances."""
+
+    display: str  # what the user sees, e.g. "fin1.zip!desktop/logs/openfire/debug.log"
+    path: str  # '/'-separated path inside the input, compression suffixes removed
+    input_name: str  # base name of the command-line argument it came from
+    stream: BinaryIO
+    mtime: float | None = None  # epoch seconds, when the container records one
+    size: int | None = None
+
+
+@dataclass
+class InputNotes:
+    """What the reader could not use, collected rather than raised."""
+
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (display, reason)
+    errors: list[str] = field(default_factory=list)
+
+    def skip(self, display: str, reason: str) -> None:
+        self.skipped.append((display, reason))
+
+    def error(self, message: str) -> None:
+        self.errors.append(message)
+
+
+def sanitize(name: str) -> str:
+    """Member names as they may be shown: control characters replaced, no leading '/' or '..'."""
+    clean = "".join("?" if (ord(c) < 32 or ord(c) == 127) else c for c in name)
+    parts = [p for p in clean.replace("\\", "/").split("/") if p not in ("", ".", "..")]
+    return "/".join(parts)
+
+
+class _CappedReader(io.RawIOBase):
+    """Counts decompressed bytes against the shared budget and an expansion-ratio cap."""
+
+    def __init__(self, inner: BinaryIO, budget: Budget, what: str, compressed: int | None):
+        self._inner = inner
+        self._budget = budget
+        self._what = what
+        self._compressed = compressed
+        self._out = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: bytearray | memoryview) -> int:  # type: ignore[override]
+        data = self._inner.read(len(b))
+        n = len(data)
+        b[:n] = data
+        self._out += n
+        self._budget.used += n
+        lim = self._budget.limits
+        if self._budget.used > lim.max_uncompressed_bytes:
+            raise DecompressionLimitError(
+                f"{self._what}: decompressed data passed {lim.max_uncompressed_bytes} bytes in "
+                "total; stopping (raise the cap with --max-uncompressed)"
+            )
+        if (
+            self._compressed
+            and self._out > lim.ratio_grace_bytes
+            and self._out > lim.max_ratio * self._compressed
+        ):
+            raise DecompressionLimitError(
+                f"{self._what}: expands more than {lim.max_ratio}:1 (possible decompression "
+                "bomb); stopping (raise the cap with --max-ratio)"
+            )
+        return n
+
+
+def _capped(inner: BinaryIO, budget: Budget, what: str, compressed: int | None) -> BinaryIO:
+    return io.BufferedReader(_CappedReader(inner, budget, what, compressed), 1 << 16)  # type: ignore[return-value]
+
+
+_COMPRESSED_SUFFIXES = (".gz", ".gzip", ".bz2", ".xz")
+_ARCHIVE_SUFFIXES = (".zip", ".tar", ".tgz", ".tar.gz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz")
+
+
+def _strip_suffix(name: str, suffixes: tuple[str, ...]) -> str:
+    low = name.lower()
+    for suf in sorted(suffixes, key=len, reverse=True):
+        if low.endswith(suf) and len(name) > len(suf):
+            return name[: -len(suf)]
+    return name
+
+
+def _magic(stream: BinaryIO) -> str:
+    peek: Callable[[int], bytes] | None = getattr(stream, "peek", None)
+    head = peek(512) if peek else b""
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        return "zip"
+    if head.startswith(b"\x1f\x8b"):
+        return "gzip"
+    if head.startswith(b"BZh"):
+        return "bz2"
+    if head.startswith(b"\xfd7zXZ\x00"):
+        return "xz"
+    if len(head) >= 262 and head[257:262] == b"ustar":
+        return "tar"
+    return "plain"
+
+
+class BundleReader:
+    """Iterates every file of every input; problems go to `notes`, never raise."""
+
+    def __init__(self, limits: Limits | None = None) -> None:
+        self.limits = limits or Limits()
+        self.budget = Budget(self.limits)
+        self.notes = InputNotes()
+
+    def iter_sources(self, paths: list[str]) -> Iterator[SourceFile]:
+        for raw_path in paths:
+            path = Path(raw_path)
+            name = path.name or str(path)
+            try:
+                if not path.exists() and not path.is_symlink():
+                    self.notes.error(f"{raw_path}: no such file or directory")
+                    continue
+                if path.is_dir():
+                    yield from self._walk_dir(path, name)
+                else:
+                    yield from self._from_disk(path, str(path), path.name, name)
+            except DecompressionLimitError as exc:
+                self.notes.error(str(exc))
+            except (BundleError, OSError) as exc:
+                self.notes.error(f"{raw_path}: {exc}")
+
+    def _walk_dir(self, root: Path, input_name: str) -> Iterator[SourceFile]:
+        for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+            dirnames.sort()
+            for fn in sorted(filenames):
+                full = Path(dirpath) / fn
+                rel = full.relative_to(root).as_posix()
+                display = f"{root.as_posix().rstrip('/')}/{sanitize(rel)}"
+                try:
+                    st = full.lstat()
+                except OSError as exc:
+                    self.notes.skip(display, f"cannot stat: {exc.strerror or exc}")
+                    continue
+                if stat.S_ISLNK(st.st_mode):
+                    self.notes.skip(display, "symbolic link (not followed)")
+                    continue
+                if not stat.S_ISREG(st.st_mode):
+                    self.notes.skip(display, "not a regular file (device, socket or pipe)")
+                    continue
+                try:
+                    yield from self._from_disk(full, display, rel, input_name)
+                except DecompressionLimitError as exc:
+                    self.notes.error(str(exc))
+                except (BundleError, OSError) as exc:
+                    self.notes.error(f"{display}: {exc}")
+
+    def _from_disk(self, path: Path, display: str, rel: str, input_name: str) -> Iterator[SourceFile]:
+        st = path.stat()
+        with open(path, "rb") as fh:
+            kind = _magic(fh)  # type: ignore[arg-type]
+            if kind == "zip":
+                yield from self._zip(zipfile.ZipFile(fh), display, rel, input_name, 0)
+                return
+            yield from self._expand(fh, display, rel, input_name, st.st_mtime, st.st_size, 0, False)  # type: ignore[arg-type]
+
+    def _expand(
+        self,
+        stream: BinaryIO,
+        display: str,
+        rel: str,
+        input_name: str,
+        mtime: float | None,
+        size: int | None,
+        depth: int,
+        capped: bool,
+    ) -> Iterator[SourceFile]:
+        """Look at the bytes of one file and recurse into it if it is an archive."""
+        if depth > self.limits.max_depth:
+            self.notes.skip(display, f"archives nested deeper than {self.limits.max_depth}")
+            return
+        kind = _magic(stream)
+        if kind == "plain":
+            yield SourceFile(display, sanitize(rel), input_name, stream, mtime, size)
+            return
+        if kind == "zip":
+            data = stream.read(self.limits.max_nested_zip_bytes + 1)
+            if len(data) > self.limits.max_nested_zip_bytes:
+                self.notes.skip(display, "nested zip larger than the in-memory cap")
+                return
+            try:
+                zf = zipfile.ZipFile(io.BytesIO(data))
+            except zipfile.BadZipFile as exc:
+                raise BundleError(f"corrupt zip archive ({exc})") from exc
+            yield from self._zip(zf, display, rel, input_name, depth)
+            return
+        opener: Callable[[BinaryIO], BinaryIO] = {
+            "gzip": lambda s: gzip.GzipFile(fileobj=s, mode="rb"),
+            "bz2": lambda s: bz2.BZ2File(s),
+            "xz": lambda s: lzma.LZMAFile(s),
+            "tar": lambda s: s,
+        }[kind]
+        inner = opener(stream)
+        if kind != "tar":
+            inner = _capped(inner, self.budget, display, size)
+        if _magic(inner) == "tar":
+            yield from self._tar(inner, display, rel, input_name, depth)
+            return
+        inner_rel = _strip_suffix(rel, (*_COMPRESSED_SUFFIXES, ".tgz"))
+        inner_display = display
+        yield from self._expand(inner, inner_display, inner_rel, input_name, mtime, None, depth + 1, True)
+
+    def _tar(self, stream: BinaryIO, display: str, rel: str, input_name: str, depth: int) -> Iterator[SourceFile]:
+        base = _strip_suffix(display, _ARCHIVE_SUFFIXES)
+        count = 0
+        try:
+            with tarfile.open(fileobj=stream, mode="r|") as tf:
+                for member in tf:
+                    count += 1
+                    mdisplay = f"{display}!{sanitize(member.name)}"
+                    if member.isdir():
+                        continue
+                    if member.issym() or member.islnk():
+                        self.notes.skip(mdisplay, "link member in archive (not followed)")
+                        continue
+                    if not member.isfile():
+                        self.notes.skip(mdisplay, "device, fifo or special member in archive")
+                        continue
+                    fh = tf.extractfile(member)
+                    if fh is None:
+                        continue
+                    yield from self._member(
+                        fh, mdisplay, member.name, input_name, float(member.mtime), member.size, depth
+                    )
+        except DecompressionLimitError:
+            raise
+        except (tarfile.TarError, EOFError, OSError, zlibError, lzma.LZMAError) as exc:
+            raise BundleError(
+                f"corrupt or truncated archive after {count} member(s) ({exc or type(exc).__name__})"
+            ) from exc
+        del base
+
+    def _zip(self, zf: zipfile.ZipFile, display: str, rel: str, input_name: str, depth: int) -> Iterator[SourceFile]:
+        with contextlib.closing(zf):
+            try:
+                infos = zf.infolist()
+            except (zipfile.BadZipFile, OSError) as exc:
+                raise BundleError(f"corrupt zip archive ({exc})") from exc
+            for info in sorted(infos, key=lambda i: i.filename):
+                mdisplay = f"{display}!{sanitize(info.filename)}"
+                if info.is_dir():
+                    continue
+                mode = info.external_attr >> 16
+                if stat.S_ISLNK(mode):
+                    self.notes.skip(mdisplay, "link member in archive (not followed)")
+                    continue
+                if mode and not stat.S_ISREG(mode):
+                    self.notes.skip(mdisplay, "device, fifo or special member in archive")
+                    continue
+                try:
+                    raw = zf.open(info)
+                except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError) as exc:
+                    self.notes.error(f"{mdisplay}: cannot open member ({exc})")
+                    continue
+                with raw:
+                    capped = _capped(raw, self.budget, mdisplay, info.compress_size or None)  # type: ignore[arg-type]
+                    try:
+                        ts = _zip_time(info)
+                        yield from self._member(capped, mdisplay, info.filename, input_name, ts, info.file_size, depth)
+                    except DecompressionLimitError:
+                        raise
+                    except (BundleError, zipfile.BadZipFile, EOFError, OSError, zlibError) as exc:
+                        self.notes.error(f"{mdisplay}: {exc}")
+
+    def _member(
+        self, fh: BinaryIO, display: str, name: str, input_name: str, mtime: float | None, size: int | None, depth: int
+    ) -> Iterator[SourceFile]:
+        yield from self._expand(fh, display, name, input_name, mtime, size, depth + 1, True)
+
+
+def _zip_time(info: zipfile.ZipInfo) -> float | None:
+    import calendar
+
+    try:
+        return float(calendar.timegm((*info.date_time, 0, 0, 0)))
+    except (ValueError, OverflowError):
+        return None
+
+
+try:  # zlib is part of CPython everywhere we run, but keep the name local
+    from zlib import error as zlibError  # noqa: N812
+except ImportError:  # pragma: no cover
+    zlibError = OSError  # type: ignore[misc,assignment]  # noqa: N816

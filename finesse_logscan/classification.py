@@ -1,0 +1,154 @@
+"""Group disconnects into incidents and decide the verdict.
+
+server-wide: at least `storm_min_agents` agents AND at least `storm_min_fraction` of the agents
+with a live session at that moment drop within `storm_window_s`; or `evidence_min_agents`+
+agents drop within `evidence_window_s` of critical server evidence (a service stop, restart,
+crash, dump or known defect). Everything else is client-side.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from .guidance import client_side_actions, lcd_note, server_wide_actions
+from .options import Thresholds
+from .report import ClientStats, Disconnect, Incident, ServerEvent
+from .timestamps import iso_z
+
+
+@dataclass
+class Verdict:
+    verdict: str
+    reason: str
+
+
+def live_agents(spans: dict[str, tuple[datetime, datetime]], t: datetime) -> int:
+    return sum(1 for first, last in spans.values() if first <= t <= last)
+
+
+def classify(
+    disconnects: list[Disconnect],
+    server_events: list[ServerEvent],
+    spans: dict[str, tuple[datetime, datetime]],
+    clients: list[ClientStats],
+    th: Thresholds,
+) -> tuple[list[Incident], Verdict]:
+    ds = sorted(disconnects, key=lambda d: (d.time, d.agent))
+    times = [d.time for d in ds]
+    window = timedelta(seconds=th.storm_window_s)
+    groups: list[tuple[set[int], list[ServerEvent], int]] = []  # members, cited evidence, live
+
+    for i, d in enumerate(ds):  # storm windows starting at each disconnect
+        j = bisect.bisect_right(times, d.time + window)
+        members = set(range(i, j))
+        agents = {ds[k].agent for k in members}
+        live = max(live_agents(spans, d.time), len(agents))
+        if len(agents) >= th.storm_min_agents and len(agents) >= math.ceil(th.storm_min_fraction * live - 1e-9):
+            groups.append((members, [], live))
+
+    ev_window = timedelta(seconds=th.evidence_window_s)
+    for se in server_events:
+        if se.severity != "critical":
+            continue
+        lo = bisect.bisect_left(times, se.time - ev_window)
+        hi = bisect.bisect_right(times, se.time + ev_window)
+        members = set(range(lo, hi))
+        if len({ds[k].agent for k in members}) >= th.evidence_min_agents:
+            groups.append((members, [se], live_agents(spans, se.time)))
+
+    merged = _merge(groups)
+    in_storm = set().union(*(m for m, _, _ in merged)) if merged else set()
+    client_groups: list[list[int]] = []
+    for k in range(len(ds)):
+        if k in in_storm:
+            continue
+        if client_groups and ds[k].time - ds[client_groups[-1][-1]].time <= window:
+            client_groups[-1].append(k)
+        else:
+            client_groups.append([k])
+
+    by_agent = {c.agent: c for c in clients}
+    raw: list[tuple[datetime, str, list[int], list[ServerEvent], int]] = []
+    for members, cited, live in merged:
+        idx = sorted(members)
+        raw.append((ds[idx[0]].time, "server-wide", idx, cited, live))
+    for idx in client_groups:
+        raw.append((ds[idx[0]].time, "client-side", idx, [], 0))
+    raw.sort(key=lambda r: (r[0], r[1]))
+
+    incidents: list[Incident] = []
+    for n, (start, cls, idx, cited, live) in enumerate(raw, 1):
+        members_d = [ds[k] for k in idx]
+        inc_id = f"INC-{n:03d}"
+        agents = sorted({d.agent for d in members_d})
+        end = max(d.time for d in members_d)
+        for d in members_d:
+            d.classification = cls
+            d.incident = inc_id
+        if cls == "server-wide":
+            summary = _storm_summary(agents, start, end, live, cited)
+            actions = server_wide_actions(cited, members_d)
+        else:
+            summary = _client_summary(agents, members_d, by_agent)
+            actions = [*client_side_actions(members_d, by_agent), lcd_note(members_d)]
+        incidents.append(Incident(inc_id, cls, start, end, agents, len(members_d), summary, actions,
+                                  [c.evidence for c in cited]))  # fmt: skip
+    return incidents, _verdict(incidents, ds, server_events)
+
+
+def _merge(groups: list[tuple[set[int], list[ServerEvent], int]]) -> list[tuple[set[int], list[ServerEvent], int]]:
+    merged: list[tuple[set[int], list[ServerEvent], int]] = []
+    for members, cited, live in sorted(groups, key=lambda g: min(g[0])):
+        for k, (m2, c2, l2) in enumerate(merged):
+            if m2 & members:
+                merged[k] = (m2 | members, c2 + [c for c in cited if c not in c2], max(l2, live))
+                break
+        else:
+            merged.append((set(members), list(cited), live))
+    return merged
+
+
+def _storm_summary(agents: list[str], start: datetime, end: datetime, live: int, cited: list[ServerEvent]) -> str:
+    secs = int((end - start).total_seconds())
+    text = f"{len(agents)} agents lost their desktop connection within {secs} s"
+    if live:
+        text += f" ({len(agents)} of {live} agents with a live session)"
+    if cited:
+        c = cited[0]
+        text += f"; server evidence: {c.kind} on {c.node} at {iso_z(c.time)} ({c.evidence.file}:{c.evidence.line})"
+    else:
+        text += "; no server-side evidence in the bundle (network outage or CTI/Notification Service trouble not logged here)"
+    return text
+
+
+def _client_summary(agents: list[str], ds: list[Disconnect], clients: dict[str, ClientStats]) -> str:
+    if len(ds) == 1:
+        d = ds[0]
+        text = f"agent {d.agent} lost its desktop connection ({d.outcome})"
+    else:
+        text = f"{len(agents)} agent(s) lost their desktop connection at different times ({len(ds)} disconnects)"
+    flagged = sorted({f"{a}: {', '.join(clients[a].flags)}" for a in agents if a in clients and clients[a].flags})
+    if flagged:
+        text += "; client measurements: " + "; ".join(flagged)
+    return text
+
+
+def _verdict(incidents: list[Incident], ds: list[Disconnect], server_events: list[ServerEvent]) -> Verdict:
+    crit = [s for s in server_events if s.severity == "critical"]
+    if not incidents:
+        extra = f"; {len(crit)} server event(s) without any disconnect" if crit else ""
+        return Verdict("no-disconnects", "no server-detected session loss in the bundle" + extra)
+    classes = {i.classification for i in incidents}
+    sw = [i for i in incidents if i.classification == "server-wide"]
+    cs = [i for i in incidents if i.classification == "client-side"]
+    if classes == {"client-side"}:
+        agents = {d.agent for d in ds}
+        return Verdict("client-side", f"{len(ds)} disconnect(s) of {len(agents)} agent(s) at different times; no group large enough to be server-wide and no server evidence nearby")
+    first = sw[0]
+    reason = f"{first.id}: {first.summary}"
+    if classes == {"server-wide"}:
+        return Verdict("server-wide", reason)
+    return Verdict("mixed", f"{len(sw)} server-wide and {len(cs)} client-side incident(s); {reason}")

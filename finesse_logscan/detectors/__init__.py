@@ -1,0 +1,26 @@
+"""The explicit detector registry, run in this order over the timeline.
+
+A detector module provides NAME, DESCRIPTION and run(timeline, options, findings).
+tests/test_registry.py checks every module here is listed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol
+
+from ..options import ScanOptions
+from ..timeline import Timeline
+from . import clients, disconnects, server_events
+from .findings import Findings
+
+
+class Detector(Protocol):
+    NAME: str
+    DESCRIPTION: str
+    run: Callable[[Timeline, ScanOptions, Findings], None]
+
+
+DETECTORS: tuple[Detector, ...] = (disconnects, clients, server_events)  # type: ignore[assignment]
+
+__all__ = ["DETECTORS", "Detector", "Findings"]

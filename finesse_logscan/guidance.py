@@ -1,0 +1,80 @@
+"""The technote's recommended actions, as data, specialised by what the bundle showed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from .report import ClientStats, Disconnect, ServerEvent
+
+CLIENT_SIDE: tuple[str, ...] = (
+    "Network: review firewall rules and logs; TCP 7443 (BOSH to the Notification Service) must not be blocked or throttled.",
+    "Network: confirm with a sniffer (Fiddler with HTTPS decryption, or Wireshark with SSLKEYLOGFILE) that the browser keeps sending http-bind requests on TCP 7443 and gets answers within 30 s.",
+    "Network: check every device between the agent PC and Finesse for delay or drops (tracert/traceroute to the Finesse FQDN, 'show interfaces' for input/output queue drops).",
+    "Client logs: have an affected agent press Send Error Report (files land in /desktop/logs/clientlogs) or log in via https://<Finesse-FQDN>/desktop/locallog, and collect the browser console log.",
+    "Browser: use a browser and version supported by the UCCE/UCCX compatibility matrix.",
+    "Browser stuck: check for busy tabs (streaming, WebSocket apps, CRM web clients), very many tabs, disabled caching, or a browser never closed at the end of the day.",
+    "Sleep: check whether the PC sleeps (or has a short sleep timer) while the agent is still signed in.",
+    "Resources: check CPU and memory on the agent PC (Get-Counter / Performance Monitor / Task Manager; top / Activity Monitor), and sizing on Citrix or RDS hosts.",
+    "Gadgets: test the desktop with all third-party gadgets removed.",
+    "NTP: check 'utils ntp status' on the Finesse publisher (stratum 4 or lower) and the drift and latency in the client logs.",
+)
+
+SERVER_WIDE: tuple[str, ...] = (
+    "CTIManager: check that the Cisco CTIManager service is running on the CUCM servers used as CTI providers, and whether it crashed (Event Viewer - Application Log via RTMT, 'file get activelog /syslog/CiscoSyslog* abstime ...', 'utils core active list').",
+    "Notification Service: check 'utils service list'; find stops with 'file search activelog /desktop/logs/openfire \"Openfire stopped\"' and starts with '\"HTTP bind service started\"'.",
+    "Notification Service: look for heap dumps ('file list activelog /desktop/logs/openfire/*.hprof') and check it listens on TCP 7443 ('show open ports regexp 7443.*LISTEN').",
+    "Known defects: check CSCva72280 / CSCva72325 (Finesse Tomcat and Openfire crash on invalid XML characters).",
+    "Restart Cisco Finesse Tomcat and the Notification Service only if a crash is suspected and agents are down anyway (a restart disconnects every agent). UCCE: 'utils service stop/start Cisco Finesse Tomcat' and 'Cisco Finesse Notification Service'; UCCX: 'Cisco Finesse Tomcat' and 'Cisco Unified CCX Notification Service'.",
+    "Network: if no server evidence explains it, look for a network outage between the agents and the Finesse server at that time (all agents share the path to TCP 7443).",
+)
+
+
+def client_side_actions(disconnects: Iterable[Disconnect], clients: dict[str, ClientStats]) -> list[str]:
+    agents = sorted({d.agent for d in disconnects})
+    actions: list[str] = []
+    drift = [a for a in agents if a in clients and "clock-drift" in clients[a].flags]
+    latency = [a for a in agents if a in clients and "high-latency" in clients[a].flags]
+    if drift:
+        actions.append(
+            "NTP/clock: "
+            + ", ".join(f"{a} (median drift {clients[a].median_drift_ms} ms)" for a in drift)
+            + " - fix the PC clock / NTP source and check 'utils ntp status' on Finesse."
+        )
+    if latency:
+        actions.append(
+            "Latency: "
+            + ", ".join(f"{a} (max round trip {clients[a].max_rtt_ms} ms)" for a in latency)
+            + " - trace the network path from these PCs to Finesse on TCP 7443."
+        )
+    no_logs = [a for a in agents if a not in clients]
+    if no_logs:
+        actions.append(
+            "No client log in the bundle for " + ", ".join(no_logs[:10])
+            + (" ..." if len(no_logs) > 10 else "")
+            + ": collect one (Send Error Report or /desktop/locallog) to measure drift and latency."
+        )
+    return actions + list(CLIENT_SIDE)
+
+
+def server_wide_actions(cited: Iterable[ServerEvent], disconnects: Iterable[Disconnect]) -> list[str]:
+    actions: list[str] = []
+    kinds = {e.kind for e in cited}
+    if "known-defect" in kinds:
+        actions.append("A known-defect signature matched near the drop: see the evidence and the defect's advice first.")
+    if kinds & {"notification-service-stopped", "notification-service-started", "heap-dump"}:
+        actions.append("The Notification Service stopped or restarted at the time of the drop: find out why (heap dump, service control, crash) before anything else.")
+    if "core-dump" in kinds or "service-failure" in kinds:
+        actions.append("A service failed or dumped core at the time of the drop: check the named service (CTIManager, Tomcat, Notification Service) and open a case with the core file.")
+    actions.append(lcd_note(disconnects))
+    return actions + list(SERVER_WIDE)
+
+
+def lcd_note(disconnects: Iterable[Disconnect]) -> str:
+    states = {d.resulting_state for d in disconnects if d.resulting_state}
+    if states == {"LOGOUT"}:
+        return "Agents ended in LOGOUT: expected on UCCX (and on UCCE when the PG's LOAD setting logs agents out)."
+    if states == {"NOT_READY"}:
+        return "Agents ended in NOT_READY (reason 255): UCCE behaviour with LOAD off; on UCCX agents are logged out instead."
+    if states:
+        return "Agents ended in " + " and ".join(sorted(states)) + ": check each agent's PG/LOAD (UCCE) or deployment (UCCX)."
+    return "No CTI state after the drop is in the bundle: UCCX logs agents out 60 s after the drop; UCCE sets Not Ready (or Logout, per LOAD) within 180 s."

@@ -1,0 +1,39 @@
+"""Everything a scan can be told, with the documented defaults."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from .bundle import Limits
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Classification and client-health thresholds (all configurable from the CLI)."""
+
+    storm_min_agents: int = 5
+    """A server-wide incident needs at least this many agents dropping together..."""
+    storm_min_fraction: float = 0.10
+    """...and at least this fraction of the agents with a live session at that moment..."""
+    storm_window_s: int = 120
+    """...within this many seconds."""
+    evidence_window_s: int = 120
+    """Disconnects of 2+ agents within this many seconds of server evidence are server-wide."""
+    evidence_min_agents: int = 2
+    drift_threshold_ms: int = 2000
+    """clock-drift: the agent's median absolute client-server drift is above this."""
+    latency_threshold_ms: int = 1000
+    """high-latency: the agent's largest measured round trip is above this."""
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    server_tz: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    agents: tuple[str, ...] = ()
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    limits: Limits = field(default_factory=Limits)
+    progress: Callable[[str], None] | None = None

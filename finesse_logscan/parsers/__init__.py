@@ -1,0 +1,18 @@
+"""The explicit parser registry: one module per log family, listed here and nowhere else.
+
+A parser module provides NAME, DESCRIPTION, path_hint(path), sniff(head_lines) and
+parse(lines, ctx) -> Iterator[Event]. tests/test_registry.py checks every module is listed.
+"""
+
+from __future__ import annotations
+
+from ..parsing import Parser
+from . import clientlog, openfire, webservices
+
+PARSERS: tuple[Parser, ...] = (openfire, webservices, clientlog)  # type: ignore[assignment]
+
+BY_NAME: dict[str, Parser] = {}
+for _p in PARSERS:
+    if _p.NAME in BY_NAME:  # pragma: no cover - guarded by tests
+        raise KeyError(f"duplicate parser name {_p.NAME}")
+    BY_NAME[_p.NAME] = _p

@@ -1,0 +1,193 @@
+"""Notification Service (Openfire fork) logs: debug.log, info.log, warn.log, error.log.
+
+Layouts (see shared/reference/log-formats.md section 1), all server local time, no offset:
+  Finesse:        2017.06.17 00:16:04 <message>
+  upstream 3.7+:  2017.06.17 00:16:04 org.jivesoftware.openfire.http.HttpSessionManager - <message>
+  upstream 4.3+:  2020.01.05 10:11:12 INFO  [thread-1]: org.jivesoftware... - <message>
+  upstream 4.8+:  as above with milliseconds (2024.01.05 10:11:12.345)
+ANSI colour escapes are stripped; lines without a timestamp continue the previous record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+
+import regex as re
+
+from ..agents import agent_from_jid, find_agent
+from ..event import AttrValue, Event, Kind
+from ..parsing import MAX_RECORD_CHARS, FileContext
+from ..textlines import Line
+from ..timestamps import openfire_local
+
+NAME = "openfire"
+DESCRIPTION = "Notification Service (Openfire) debug/info/warn/error logs"
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+HEADER = re.compile(
+    r"""
+    ^(?P<date>\d{4}\.\d{2}\.\d{2})[ T](?P<time>\d{2}:\d{2}:\d{2})(?:[.,](?P<frac>\d{1,6}))?
+    \s+
+    (?:(?P<level>TRACE|DEBUG|INFO|WARN|WARNING|ERROR|FATAL)\s+(?:\[(?P<thread>[^\]]*)\]:?\s*)?)?
+    (?:(?P<logger>[a-z][\w$]*(?:\.[\w$]+)+)\s+-\s)?
+    (?P<msg>.*)$
+    """,
+    re.VERBOSE,
+)
+_SID_PAREN = re.compile(r"\(id=(?P<sid>[\w-]+)\)")
+_SID_WORD = re.compile(r"[Ss]ession (?P<sid>[0-9a-fA-F][\w-]*)(?=:| was\b)")
+_LAST_ACTIVE = re.compile(r"last active (?P<ms>\d+) ms ago:?\s*(?P<jid>\S+@\S+?)(?=\s|$)")
+_RECV = re.compile(r"HTTP RECVD?\((?P<sid>[\w-]+)\)")
+_RID = re.compile(r"""\brid=["']?(?P<rid>\d+)""")
+_JID_AFTER_COLON = re.compile(r":\s*(?P<jid>[^\s:@]+@[^\s]+?(?:\. [\w.-]+)?(?:/[\w.-]+)?)(?=\s|$)")
+_CLOSED_FOR = re.compile(r"session is closed for\s+(?P<jid>\S+@[^\s]+(?:\. [\w.-]+)?(?:/\S+)?)")
+_CONSUME = re.compile(r"address:\s*(?P<jid>\S+@\S+)\s+id:\s*(?P<sid>[\w-]+)")
+_TO_ATTR = re.compile(r"""\bto=["'](?P<jid>[^"']+)["']""")
+_FROM_IP = re.compile(r"from IP (?P<ip>[0-9a-fA-F.:]+)")
+_BANNER = re.compile(r"^Openfire \d+\.\d+(?:\.\d+)?\b")
+_TERMINATE = re.compile(r"""type=["']terminate["']""")
+
+
+def path_hint(path: str) -> bool:
+    low = path.lower()
+    name = low.rsplit("/", 1)[-1]
+    return "openfire" in low or name.startswith(("debug", "info.log", "warn.log", "error.log", "all.log"))
+
+
+def sniff(head: list[str]) -> bool:
+    hits = 0
+    for line in head:
+        if len(line) >= 19 and line[4:5] == "." and HEADER.match(_ANSI.sub("", line)):
+            hits += 1
+            if hits >= 1:
+                return True
+    return False
+
+
+def parse(lines: Iterable[Line], ctx: FileContext) -> Iterator[Event]:
+    rec: _Record | None = None
+    prev_local: datetime | None = None
+    for line in lines:
+        text = line.text
+        if "\x1b" in text:
+            text = _ANSI.sub("", text)
+        m = HEADER.match(text) if (len(text) >= 19 and text[4:5] == "." and text[:4].isdigit()) else None
+        if m:
+            local = openfire_local(m["date"], m["time"], m["frac"])
+            if local is None:
+                ctx.bad()
+                ctx.warn(f"line {line.no}: impossible date/time {m['date']} {m['time']}")
+                continue
+            if rec is not None:
+                yield from _events(rec, ctx)
+            ctx.ok()
+            ctx.seen(local)
+            if prev_local is not None and local < prev_local:
+                ctx.warn(f"line {line.no}: time goes back from {prev_local} to {local}")
+            prev_local = local
+            stamp = text[: m.end("frac") if m["frac"] else m.end("time")]
+            rec = _Record(line.no, local, stamp, m["msg"], m["level"])
+        elif rec is not None:
+            ctx.ok()
+            rec.add(text)
+        else:
+            ctx.bad()
+    if rec is not None:
+        yield from _events(rec, ctx)
+
+
+class _Record:
+    __slots__ = ("level", "line", "local", "msg", "time_text")
+
+    def __init__(self, line: int, local: datetime, time_text: str, msg: str, level: str | None):
+        self.line = line
+        self.local = local
+        self.time_text = time_text
+        self.msg = msg
+        self.level = level
+
+    def add(self, text: str) -> None:
+        if len(self.msg) < MAX_RECORD_CHARS:
+            self.msg = f"{self.msg}\n{text}"[:MAX_RECORD_CHARS]
+
+
+def _ev(rec: _Record, ctx: FileContext, kind: Kind, agent: str | None, **attrs: AttrValue | None) -> Event:
+    clean: dict[str, AttrValue] = {k: v for k, v in attrs.items() if v is not None}
+    return Event(
+        time=None,
+        time_text=rec.time_text,
+        file=ctx.display,
+        line=rec.line,
+        family=NAME,
+        kind=kind,
+        agent=agent,
+        node=ctx.node,
+        local_time=rec.local,
+        attrs=clean,
+    )
+
+
+def _sid(msg: str) -> str | None:
+    m = _SID_PAREN.search(msg) or _SID_WORD.search(msg)
+    return m["sid"] if m else None
+
+
+def _events(rec: _Record, ctx: FileContext) -> Iterator[Event]:
+    msg = rec.msg
+    flat = msg.replace("\n", " ")
+    if "last active" in msg:
+        m = _LAST_ACTIVE.search(flat)
+        if m:
+            yield _ev(rec, ctx, Kind.SESSION_ACTIVITY, agent_from_jid(m["jid"]), sid=_sid(flat),
+                      ms_ago=int(m["ms"]), jid=m["jid"])  # fmt: skip
+        return
+    if "HTTP RECV" in msg:
+        m = _RECV.search(msg)
+        if m:
+            rid = _RID.search(msg)
+            kind = Kind.SESSION_TERMINATED if _TERMINATE.search(msg) else Kind.BOSH_REQUEST
+            yield _ev(rec, ctx, kind, find_agent(flat) if "@" in msg else None, sid=m["sid"],
+                      rid=rid["rid"] if rid else None)  # fmt: skip
+        return
+    if "consumeResponse" in msg:
+        m = _CONSUME.search(flat)
+        if m:
+            yield _ev(rec, ctx, Kind.SESSION_BOUND, agent_from_jid(m["jid"]), sid=m["sid"], jid=m["jid"])
+        return
+    if "Closing idle session" in msg:
+        m = _JID_AFTER_COLON.search(flat)
+        jid = m["jid"] if m else None
+        ip = _FROM_IP.search(flat)
+        yield _ev(rec, ctx, Kind.IDLE_CLOSE, agent_from_jid(jid) if jid else find_agent(flat),
+                  sid=_sid(flat), jid=jid, client_ip=ip["ip"] if ip else None)  # fmt: skip
+        return
+    if "session is closed for" in msg:
+        m = _CLOSED_FOR.search(flat)
+        jid = m["jid"] if m else None
+        yield _ev(rec, ctx, Kind.SESSION_CLOSED, agent_from_jid(jid) if jid else None, jid=jid)
+        return
+    if "Unable to route packet" in msg:
+        m = _TO_ATTR.search(flat)
+        yield _ev(rec, ctx, Kind.STORE_OFFLINE, agent_from_jid(m["jid"]) if m else None,
+                  to=m["jid"] if m else None)  # fmt: skip
+        return
+    if "HTTP bind service" in msg or "Openfire" in msg or "shutdown" in msg or "halted" in msg:
+        kind = _lifecycle(msg)
+        if kind is not None:
+            yield _ev(rec, ctx, kind, None, detail=msg.split("\n", 1)[0][:200])
+
+
+def _lifecycle(msg: str) -> Kind | None:
+    first = msg.split("\n", 1)[0]
+    if "HTTP bind service started" in first:
+        return Kind.HTTPBIND_STARTED
+    if "HTTP bind service stopped" in first:
+        return Kind.HTTPBIND_STOPPED
+    if "Openfire stopped" in first or "Server halted" in first:
+        return Kind.OPENFIRE_STOPPED
+    if "Initiating shutdown" in first:
+        return Kind.OPENFIRE_STOPPING
+    if _BANNER.match(first):
+        return Kind.OPENFIRE_STARTED
+    return None

@@ -1,0 +1,233 @@
+"""Finesse web services logs: Desktop-webservices.YYYY-MM-DDTHH-MM-SS.mmm[.startup].log.
+
+CiscoLog layout (shared/reference/log-formats.md section 2):
+  <seq>: <host>: <Mon DD YYYY HH:MM:SS.mmm> <+-HHMM>: %CCBU_<thread>-<sev>-<MNEMONIC>: %[k=v]...: <text>
+`seq: host: ` may be missing; host may be empty; the thread may contain '-', digits and spaces;
+mnemonics are matched by keyword with '_' and ' ' treated alike; tag values nest brackets.
+These are the only server lines with a UTC offset: every header is an offset sample for its node.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+
+import regex as re
+
+from ..agents import find_agent
+from ..event import AttrValue, Event, Kind
+from ..parsing import MAX_RECORD_CHARS, FileContext
+from ..textlines import Line
+from ..timestamps import ciscolog_local, format_offset, parse_offset, to_utc
+
+NAME = "webservices"
+DESCRIPTION = "Finesse web services logs (CiscoLog layout, with UTC offset)"
+
+HEADER = re.compile(
+    r"""
+    ^(?:(?P<seq>\d{1,12}):\s*(?P<host>[^\s:]*)\s*:{1,2}\s*)?
+    (?P<mon>[A-Z][a-z]{2})\s+(?P<day>\d{1,2})\s+(?P<year>\d{4})\s+
+    (?P<hms>\d{2}:\d{2}:\d{2})(?:\.(?P<frac>\d{1,6}))?\s*
+    (?P<off>[+-]\d{2}:?\d{2}|UTC|GMT)?\s*:\s*
+    %(?P<fac>[A-Z][A-Z0-9]*)_+(?P<thread>[^:\[%]+)-(?P<sev>[0-7])-(?P<mn>[A-Za-z][^:]*?)\s*
+    (?::\s?(?P<body>.*))?$
+    """,
+    re.VERBOSE,
+)
+_STATE = re.compile(r"agentState\s*=\s*(?P<num>\d+)\s*(?:\((?P<name>[A-Z_]+)\))?")
+_REASON = re.compile(r"(?:eventReasonCode|reason\s*code|reasonCode)\s*[:=]\s*(?P<code>-?\d+)", re.I)
+_FORCE = re.compile(r"force\s*flag\s*[:=]\s*(?P<f>\d)", re.I)
+_MSG_STATE = re.compile(r"\bagent\s*state\s*[:=]\s*(?P<num>\d+)", re.I)
+_REQ_STATE = re.compile(r"\bstate\s*[:=]\s*(?P<state>[A-Z_]+)")
+_TIME_TRACKER = re.compile(r'"CTI_MSG_RECEIVED"\s*:\s*(?P<ms>\d{12,14})')
+_UNAVAILABLE = re.compile(r"unavailable|offline|type=['\"]?unavailable", re.I)
+_AVAILABLE = re.compile(r"\bavailable\b|\bonline\b", re.I)
+CTI_STATES = {
+    0: "LOGIN", 1: "LOGOUT", 2: "NOT_READY", 3: "AVAILABLE", 4: "TALKING", 5: "WORK_NOT_READY",
+    6: "WORK_READY", 7: "BUSY_OTHER", 8: "RESERVED", 9: "UNKNOWN", 10: "HOLD",
+}  # fmt: skip
+_KEEP_STATES = {"LOGOUT", "NOT_READY", "LOGIN"}
+
+
+def path_hint(path: str) -> bool:
+    low = path.lower()
+    return "webservices" in low or "desktop-webservices" in low
+
+
+def sniff(head: list[str]) -> bool:
+    return any("%" in line and HEADER.match(line) for line in head)
+
+
+def split_tags(body: str) -> tuple[dict[str, str], str]:
+    """'%[a=1][b=x [y]]: text' -> ({'a': '1', 'b': 'x [y]'}, 'text'), brackets counted by depth."""
+    tags: dict[str, str] = {}
+    if not body.startswith("%["):
+        return tags, body
+    i, n = 1, len(body)
+    while i < n and body[i] == "[":
+        depth, j = 0, i
+        while j < n:
+            c = body[j]
+            if c == "[":
+                depth += 1
+            elif c == "]":
+                depth -= 1
+                if depth == 0:
+                    break
+            j += 1
+        item = body[i + 1 : j]
+        key, sep, value = item.partition("=")
+        if sep:
+            tags[key.replace(" ", "").lower()] = value
+        i = j + 1
+    rest = body[i:]
+    if rest.startswith(":"):
+        rest = rest[1:]
+    return tags, rest.strip()
+
+
+def normalize_mnemonic(mn: str) -> str:
+    return " ".join(mn.replace("_", " ").upper().split())
+
+
+def parse(lines: Iterable[Line], ctx: FileContext) -> Iterator[Event]:
+    rec: _Record | None = None
+    prev_seq: int | None = None
+    epoch_checked = False
+    for line in lines:
+        text = line.text
+        m = HEADER.match(text) if "%" in text else None
+        if m is None:
+            if rec is not None:
+                ctx.ok()
+                rec.add(text)
+            else:
+                ctx.bad()
+            continue
+        local = ciscolog_local(m["mon"], m["day"], m["year"], m["hms"], m["frac"])
+        off = parse_offset(m["off"]) if m["off"] else None
+        if local is None:
+            ctx.bad()
+            ctx.warn(f"line {line.no}: impossible date/time")
+            continue
+        if rec is not None:
+            yield from _events(rec, ctx)
+        ctx.ok()
+        if off is None:
+            ctx.warn(f"line {line.no}: no UTC offset on a web services line; taken as UTC")
+            off = 0
+        else:
+            ctx.observe_offset(local, off, NAME)
+        utc = to_utc(local, off)
+        ctx.seen(utc)
+        seq = int(m["seq"]) if m["seq"] else None
+        if seq is not None and prev_seq is not None and seq < prev_seq and seq <= 10:
+            yield Event(utc, _stamp(text, m), ctx.display, line.no, NAME, Kind.WEBSERVICES_RESTARTED,
+                        node=ctx.node, attrs={"detail": f"sequence number reset from {prev_seq} to {seq}"})  # fmt: skip
+        prev_seq = seq if seq is not None else prev_seq
+        rec = _Record(line.no, utc, off, _stamp(text, m), normalize_mnemonic(m["mn"]), m["body"] or "")
+        if not epoch_checked and "CTI_MSG_RECEIVED" in text:
+            epoch_checked = _check_epoch(rec, text, ctx)
+    if rec is not None:
+        yield from _events(rec, ctx)
+
+
+def _stamp(text: str, m: re.Match[str]) -> str:
+    end = m.end("off") if m["off"] else (m.end("frac") if m["frac"] else m.end("hms"))
+    return text[m.start("mon") : end]
+
+
+def _check_epoch(rec: _Record, text: str, ctx: FileContext) -> bool:
+    """The CTI timeTracker's epoch ms equals the line's UTC time: confirm the offset once."""
+    m = _TIME_TRACKER.search(text)
+    if not m:
+        return False
+    from datetime import UTC
+
+    epoch = datetime.fromtimestamp(int(m["ms"]) / 1000, UTC)
+    delta = abs((epoch - rec.utc).total_seconds())
+    if delta > 5:
+        ctx.warn(
+            f"line {rec.line}: CTI timeTracker says {epoch:%Y-%m-%d %H:%M:%S} UTC but the line's "
+            f"time with offset {format_offset(rec.offset)} is {rec.utc:%Y-%m-%d %H:%M:%S} UTC"
+        )
+    return True
+
+
+class _Record:
+    __slots__ = ("body", "line", "mn", "offset", "stamp", "utc")
+
+    def __init__(self, line: int, utc: datetime, offset: int, stamp: str, mn: str, body: str):
+        self.line = line
+        self.utc = utc
+        self.offset = offset
+        self.stamp = stamp
+        self.mn = mn
+        self.body = body
+
+    def add(self, text: str) -> None:
+        if len(self.body) < MAX_RECORD_CHARS:
+            self.body = f"{self.body}\n{text}"[:MAX_RECORD_CHARS]
+
+
+def _ev(rec: _Record, ctx: FileContext, kind: Kind, agent: str | None, **attrs: AttrValue | None) -> Event:
+    clean: dict[str, AttrValue] = {k: v for k, v in attrs.items() if v is not None}
+    clean.setdefault("mnemonic", rec.mn)
+    return Event(rec.utc, rec.stamp, ctx.display, rec.line, NAME, kind, agent, ctx.node, None, clean)
+
+
+def _agent(tags: dict[str, str], text: str) -> str | None:
+    for key in ("agentid", "agent_id", "usr", "user", "loginid", "login_id"):
+        if tags.get(key):
+            return find_agent(f"agentid={tags[key]}")
+    return find_agent(text)
+
+
+def _events(rec: _Record, ctx: FileContext) -> Iterator[Event]:
+    mn = rec.mn
+    if not any(k in mn for k in ("PRESENCE", "UNSUBSCR", "AGENT", "CTI", "REQUEST", "XMPP", "DECODED")):
+        return
+    tags, text = split_tags(rec.body)
+    flat = rec.body.replace("\n", " ")
+    if "PRESENCE DRIVEN" in mn or "presence driven logout" in flat.lower():
+        yield _ev(rec, ctx, Kind.PRESENCE_DRIVEN_LOGOUT, _agent(tags, flat), detail=text[:200])
+        return
+    if mn.startswith("MESSAGE TO CTI"):
+        reason = _REASON.search(flat)
+        force = _FORCE.search(flat)
+        state = _MSG_STATE.search(flat)
+        yield _ev(rec, ctx, Kind.CTI_MESSAGE, _agent(tags, flat),
+                  reason_code=int(reason["code"]) if reason else None,
+                  force=int(force["f"]) if force else None,
+                  state=CTI_STATES.get(int(state["num"])) if state else None)  # fmt: skip
+        return
+    if "DECODED" in mn and "agentState" in flat:
+        st = _STATE.search(flat)
+        if not st:
+            return
+        name = st["name"] or CTI_STATES.get(int(st["num"]), st["num"])
+        reason = _REASON.search(flat)
+        code = int(reason["code"]) if reason else None
+        if name in _KEEP_STATES or code == 255:
+            yield _ev(rec, ctx, Kind.CTI_AGENT_STATE, _agent(tags, flat), state=name, reason_code=code)
+        return
+    if "PRESENCE" in mn or "AGENT PI" in mn or "UNSUBSCR" in mn:
+        if _UNAVAILABLE.search(text) or _UNAVAILABLE.search(tags.get("presence", "")):
+            yield _ev(rec, ctx, Kind.PRESENCE_UNAVAILABLE, _agent(tags, flat), detail=text[:200])
+        elif "PRESENCE" in mn and _AVAILABLE.search(text):
+            yield _ev(rec, ctx, Kind.PRESENCE_AVAILABLE, _agent(tags, flat), detail=text[:200])
+        return
+    if "REQUEST" in mn:
+        method = tags.get("request_method", "")
+        params = tags.get("request_parameters", "") or tags.get("request_params", "")
+        st = _REQ_STATE.search(params or text)
+        if method.lower().startswith("user.put") and st and st["state"] == "LOGOUT":
+            yield _ev(rec, ctx, Kind.AGENT_LOGOUT_REQUEST, _agent(tags, flat), method=method)
+        return
+    if "XMPP" in mn or "XMPP" in text:
+        low = flat.lower()
+        if ("connection" in low or "connect" in low) and any(
+            w in low for w in ("error", "lost", "closed", "fail", "refused", "timeout", "timed out")
+        ):
+            yield _ev(rec, ctx, Kind.XMPP_CONNECTION_ERROR, None, detail=text[:200])
+

@@ -1,0 +1,115 @@
+"""The default human report: inputs, verdict, incidents, incident timeline, agents, clients, warnings."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+
+from tabulate import tabulate
+
+from ..report import Report
+from ..timestamps import iso_z
+
+MAX_WARNINGS = 40
+MAX_EVIDENCE = 12
+
+
+def _t(dt: datetime | None) -> str:
+    z = iso_z(dt)
+    return z.replace("T", " ").replace("Z", "") if z else "-"
+
+
+def _short(dt: datetime | None) -> str:
+    return dt.strftime("%H:%M:%S") if dt else "-"
+
+
+def render(report: Report) -> str:
+    out: list[str] = []
+    w = out.append
+    w(f"finesse-logscan {report.tool_version}")
+    w("")
+    w("== Inputs ==")
+    used = [f for f in report.files if f.skipped is None]
+    skipped = [f for f in report.files if f.skipped is not None]
+    lines = sum(f.lines for f in used)
+    parsed = sum(f.parsed for f in used)
+    w(f"{len(used)} log file(s) read, {len(skipped) + len(report.skipped)} skipped; "
+      f"{lines} lines: {parsed} parsed, {lines - parsed} unparsed")  # fmt: skip
+    if report.window_start:
+        w(f"time window: {_t(report.window_start)} .. {_t(report.window_end)} UTC")
+    by_family: dict[str, int] = defaultdict(int)
+    for f in used:
+        by_family[f.family] += 1
+    if by_family:
+        w("families: " + ", ".join(f"{k} ({v})" for k, v in sorted(by_family.items())))
+    if report.nodes:
+        rows = [[n.name, ", ".join(n.utc_offsets), n.utc_offset_source] for n in report.nodes]
+        w(tabulate(rows, headers=["node", "UTC offset", "offset from"], tablefmt="simple"))
+    w("")
+    w("== Verdict ==")
+    w(f"{report.verdict.upper()}: {report.verdict_reason}")
+    n_agents = len({d.agent for d in report.disconnects})
+    w(f"{len(report.disconnects)} disconnect(s) of {n_agents} agent(s) among {report.agents_seen} agent(s) seen; "
+      f"{len(report.incidents)} incident(s); {len(report.server_events)} server event(s)")  # fmt: skip
+    for inc in report.incidents:
+        w("")
+        w(f"== {inc.id} {inc.classification} {_t(inc.start)} .. {_short(inc.end)} UTC ==")
+        w(inc.summary)
+        w("agents: " + ", ".join(inc.agents))
+        ds = [d for d in report.disconnects if d.incident == inc.id]
+        w("evidence:")
+        shown = 0
+        for ev in inc.evidence:
+            w(f"  {ev.file}:{ev.line}  {ev.event}")
+            shown += 1
+        for d in ds:
+            for ev in d.evidence:
+                if shown >= MAX_EVIDENCE:
+                    break
+                w(f"  {ev.file}:{ev.line}  {ev.event} ({d.agent})")
+                shown += 1
+        total = len(inc.evidence) + sum(len(d.evidence) for d in ds)
+        if total > shown:
+            w(f"  ... {total - shown} more (see --format json)")
+        w("recommended actions:")
+        for i, a in enumerate(inc.recommended_actions, 1):
+            w(f"  {i}. {a}")
+    if report.timeline:
+        w("")
+        w("== Incident timeline ==")
+        rows = [[_t(e.time), e.time_text or "-", e.node or "-", e.agent or "-", e.event, f"{e.file}:{e.line}"]
+                for e in report.timeline]  # fmt: skip
+        w(tabulate(rows, headers=["UTC", "as logged (local)", "node", "agent", "event", "evidence"], tablefmt="simple"))
+    if report.disconnects:
+        w("")
+        w("== Disconnects ==")
+        rows = [
+            [d.agent, _t(d.time), _short(d.last_activity), _short(d.idle_close), _short(d.presence_unavailable),
+             _short(d.forced_logout), d.reason_code if d.reason_code is not None else "-", d.resulting_state or "-",
+             d.outcome, d.classification, d.incident, ", ".join(d.hints) or "-"]
+            for d in report.disconnects
+        ]  # fmt: skip
+        w(tabulate(rows, headers=["agent", "time (UTC)", "last poll", "idle close", "presence off",
+                                  "forced logout", "reason", "state", "outcome", "class", "incident", "hints"],
+                   tablefmt="simple"))  # fmt: skip
+    if report.clients:
+        w("")
+        w("== Client drift and latency ==")
+        rows = [[c.agent, c.samples, c.median_drift_ms, c.max_abs_drift_ms, c.median_rtt_ms, c.max_rtt_ms,
+                 ", ".join(c.flags) or "-"] for c in report.clients]  # fmt: skip
+        w(tabulate(rows, headers=["agent", "samples", "median drift ms", "max |drift| ms", "median rtt ms",
+                                  "max rtt ms", "flags"], tablefmt="simple"))  # fmt: skip
+    if report.server_events:
+        w("")
+        w("== Server events ==")
+        rows = [[_t(s.time), s.node or "-", s.kind, s.detail[:70], f"{s.evidence.file}:{s.evidence.line or '-'}"]
+                for s in report.server_events]  # fmt: skip
+        w(tabulate(rows, headers=["UTC", "node", "kind", "detail", "evidence"], tablefmt="simple"))
+    if report.warnings:
+        w("")
+        w(f"== Warnings ({len(report.warnings)}) ==")
+        for msg in report.warnings[:MAX_WARNINGS]:
+            w(f"- {msg}")
+        if len(report.warnings) > MAX_WARNINGS:
+            w(f"- ... {len(report.warnings) - MAX_WARNINGS} more (see --format json)")
+    return "\n".join(out) + "\n"

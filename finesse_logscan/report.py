@@ -1,0 +1,175 @@
+"""The result of a scan: plain records, and their JSON form (schema_version 1)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from .timestamps import iso_z
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Evidence:
+    file: str
+    line: int | None
+    event: str
+    time: datetime | None = None
+    time_text: str = ""
+    node: str | None = None
+    agent: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"file": self.file, "line": self.line, "event": self.event}
+
+
+@dataclass
+class FileInfo:
+    path: str
+    family: str
+    node: str | None
+    lines: int = 0
+    parsed: int = 0
+    unparsed: int = 0
+    first: datetime | None = None
+    last: datetime | None = None
+    duplicates: int = 0
+    warnings: list[str] = field(default_factory=list)
+    skipped: str | None = None  # why the file was not parsed
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "family": self.family, "node": self.node, "lines": self.lines,
+                "parsed": self.parsed, "unparsed": self.unparsed,
+                "first": iso_z(self.first), "last": iso_z(self.last)}  # fmt: skip
+
+
+@dataclass
+class NodeInfo:
+    name: str
+    utc_offset_source: str
+    utc_offsets: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "utc_offset_source": self.utc_offset_source,
+                "utc_offsets": self.utc_offsets}  # fmt: skip
+
+
+@dataclass
+class Disconnect:
+    agent: str
+    time: datetime
+    node: str | None
+    session_id: str | None
+    last_activity: datetime | None
+    idle_close: datetime | None
+    presence_unavailable: datetime | None
+    forced_logout: datetime | None
+    reason_code: int | None
+    resulting_state: str | None
+    outcome: str
+    evidence: list[Evidence]
+    classification: str = "client-side"
+    incident: str = ""
+    hints: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "agent": self.agent, "time": iso_z(self.time), "node": self.node,
+            "session_id": self.session_id, "last_activity": iso_z(self.last_activity),
+            "idle_close": iso_z(self.idle_close), "presence_unavailable": iso_z(self.presence_unavailable),
+            "forced_logout": iso_z(self.forced_logout), "reason_code": self.reason_code,
+            "resulting_state": self.resulting_state, "outcome": self.outcome,
+            "classification": self.classification, "incident": self.incident,
+            "hints": list(self.hints), "evidence": [e.to_dict() for e in self.evidence],
+        }  # fmt: skip
+
+
+@dataclass
+class Incident:
+    id: str
+    classification: str
+    start: datetime
+    end: datetime
+    agents: list[str]
+    disconnects: int
+    summary: str
+    recommended_actions: list[str]
+    evidence: list[Evidence] = field(default_factory=list)  # server evidence cited
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "classification": self.classification, "start": iso_z(self.start),
+                "end": iso_z(self.end), "agents": list(self.agents), "disconnects": self.disconnects,
+                "summary": self.summary, "recommended_actions": list(self.recommended_actions)}  # fmt: skip
+
+
+@dataclass
+class ClientStats:
+    agent: str
+    samples: int
+    median_drift_ms: int
+    max_abs_drift_ms: int
+    median_rtt_ms: int
+    max_rtt_ms: int
+    flags: list[str]
+    user_agent: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"agent": self.agent, "samples": self.samples, "median_drift_ms": self.median_drift_ms,
+                "max_abs_drift_ms": self.max_abs_drift_ms, "median_rtt_ms": self.median_rtt_ms,
+                "max_rtt_ms": self.max_rtt_ms, "flags": list(self.flags)}  # fmt: skip
+
+
+@dataclass
+class ServerEvent:
+    time: datetime
+    node: str | None
+    kind: str
+    detail: str
+    evidence: Evidence
+    severity: str = "info"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"time": iso_z(self.time), "node": self.node, "kind": self.kind, "detail": self.detail,
+                "evidence": {"file": self.evidence.file, "line": self.evidence.line}}  # fmt: skip
+
+
+@dataclass
+class Report:
+    tool_version: str
+    verdict: str
+    verdict_reason: str
+    window_start: datetime | None
+    window_end: datetime | None
+    nodes: list[NodeInfo]
+    files: list[FileInfo]
+    disconnects: list[Disconnect]
+    incidents: list[Incident]
+    clients: list[ClientStats]
+    server_events: list[ServerEvent]
+    warnings: list[str]
+    timeline: list[Evidence] = field(default_factory=list)  # chain events, for the text report
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    agents_seen: int = 0
+
+    @property
+    def usable(self) -> bool:
+        """False when nothing in the inputs could be read as a Finesse log."""
+        return any(f.skipped is None and f.parsed > 0 for f in self.files)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "tool": {"name": "finesse-logscan", "version": self.tool_version},
+            "verdict": self.verdict,
+            "window": {"start": iso_z(self.window_start), "end": iso_z(self.window_end)},
+            "nodes": [n.to_dict() for n in self.nodes],
+            "files": [f.to_dict() for f in self.files if f.skipped is None],
+            "disconnects": [d.to_dict() for d in self.disconnects],
+            "incidents": [i.to_dict() for i in self.incidents],
+            "clients": [c.to_dict() for c in self.clients],
+            "server_events": [s.to_dict() for s in self.server_events],
+            "warnings": list(self.warnings),
+        }

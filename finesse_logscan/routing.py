@@ -1,0 +1,79 @@
+"""Which parser reads a file (content wins over name), which node it belongs to, and which
+rotated copies of one log belong together."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import regex as re
+
+from .parsers import PARSERS
+from .parsing import Parser
+
+SNIFF_LINES = 40
+
+_LAYOUT_DIRS = {"activelog", "active", "desktop", "logs", "log", "var", "inactivelog"}
+_DATEISH = re.compile(r"^[\d_.:T-]+Z?$")
+
+
+@dataclass(frozen=True)
+class Route:
+    parser: Parser | None
+    reason: str
+
+
+def route(path: str, head: list[str]) -> Route:
+    """Pick the parser whose sniff accepts the first lines; the path breaks ties and explains."""
+    sniffed = [p for p in PARSERS if p.sniff(head)]
+    hinted = [p for p in PARSERS if p.path_hint(path)]
+    if len(sniffed) == 1:
+        return Route(sniffed[0], "content")
+    if len(sniffed) > 1:
+        both = [p for p in sniffed if p in hinted]
+        chosen = both[0] if both else sniffed[0]
+        return Route(chosen, "content and name")
+    if not any(line.strip() for line in head):
+        return Route(None, "empty file")
+    if hinted:
+        return Route(None, f"name suggests {hinted[0].NAME} but the content does not match its layout")
+    return Route(None, "not a known Finesse log layout")
+
+
+def node_for(path: str, input_name: str) -> str:
+    """The server a file came from: the folder just above the desktop/logs layout, skipping
+    date-like folders; otherwise the input's own name (archive suffixes removed)."""
+    parts = [p for p in path.split("/") if p]
+    for i, part in enumerate(parts[:-1]):
+        if part.lower() in _LAYOUT_DIRS:
+            for cand in reversed(parts[:i]):
+                if not _DATEISH.match(cand):
+                    return cand
+            break
+    return _strip_archive(input_name)
+
+
+def _strip_archive(name: str) -> str:
+    low = name.lower()
+    for suf in (".tar.gz", ".tar.bz2", ".tar.xz", ".tgz", ".zip", ".tar", ".gz"):
+        if low.endswith(suf):
+            return name[: -len(suf)]
+    return name
+
+
+_ROT = [
+    re.compile(r"^(?P<base>.+\.log)[.-](?P<n>\d{1,3})$"),  # debug.log.1, debug.log-1
+    re.compile(r"^(?P<base>.+)_(?P<n>\d{1,3})(?P<ext>\.log)$"),  # debug_1.log
+    re.compile(r"^(?P<base>Desktop-webservices)\.(?P<stamp>\d{4}-\d{2}-\d{2}T[\d-]+(?:\.\d+)?)(?:\.startup)?\.log$", re.I),
+]
+
+
+def rotation_group(path: str) -> tuple[str, int]:
+    """'logs/openfire/debug.log.2' -> ('logs/openfire/debug.log', 2); the base log has index 0."""
+    folder, _, name = path.rpartition("/")
+    for pat in _ROT:
+        m = pat.match(name)
+        if m:
+            base = m["base"] + (m.groupdict().get("ext") or "")
+            n = int(m["n"]) if m.groupdict().get("n") else 0
+            return (f"{folder}/{base}" if folder else base), n
+    return path, 0

@@ -1,0 +1,219 @@
+"""The pipeline: bundle -> routing -> parsers -> event store -> timeline -> detectors ->
+classification -> Report. `scan()` is the library's entry point; the CLI only renders it."""
+
+from __future__ import annotations
+
+import logging
+import zlib
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from itertools import chain
+
+from . import __version__
+from .bundle import BundleError, BundleReader, DecompressionLimitError, SourceFile
+from .classification import classify
+from .detectors import DETECTORS, Findings
+from .event import Event, Kind
+from .eventstore import EventStore
+from .options import ScanOptions
+from .parsing import FileContext
+from .report import Evidence, FileInfo, NodeInfo, Report
+from .routing import SNIFF_LINES, node_for, rotation_group, route
+from .textlines import Damage, Line, iter_lines
+from .timeline import Timeline, build
+from .timezones import OffsetResolver, parse_zone
+
+logger = logging.getLogger(__name__)
+
+_READ_ERRORS = (OSError, EOFError, zlib.error, BundleError, ValueError)
+
+
+class _Counted:
+    """Counts lines handed out, so every line read is accounted for."""
+
+    def __init__(self, lines: Iterator[Line]) -> None:
+        self._lines = lines
+        self.count = 0
+
+    def __iter__(self) -> Iterator[Line]:
+        for line in self._lines:
+            self.count += 1
+            yield line
+
+
+def scan(paths: Sequence[str], options: ScanOptions | None = None) -> Report:
+    """Read every input, rebuild disconnect chains and classify them."""
+    opts = options or ScanOptions()
+    resolver = OffsetResolver(parse_zone(opts.server_tz) if opts.server_tz else None)
+    reader = BundleReader(opts.limits)
+    store = EventStore()
+    files: list[FileInfo] = []
+    naive_families: dict[str | None, set[str]] = {}
+    for fid, src in enumerate(reader.iter_sources(list(paths))):
+        if opts.progress:
+            opts.progress(src.display)
+        try:
+            info = _read_source(src, fid, store, resolver)
+        except DecompressionLimitError as exc:
+            reader.notes.error(str(exc))
+            break
+        files.append(info)
+        if info.skipped is None and info.first is not None and info.first.tzinfo is None:
+            naive_families.setdefault(info.node, set()).add(info.family)
+    store.finish()
+
+    for info in files:  # place naive first/last times (openfire) like their events
+        if info.first is not None and info.first.tzinfo is None:
+            info.first = resolver.place(info.node, info.first).utc
+        if info.last is not None and info.last.tzinfo is None:
+            info.last = resolver.place(info.node, info.last).utc
+
+    timeline = build(store.events, resolver, opts.since, opts.until, opts.agents)
+    findings = Findings()
+    for detector in DETECTORS:
+        detector.run(timeline, opts, findings)
+    _add_hints(findings)
+    incidents, verdict = classify(
+        findings.disconnects, findings.server_events, timeline.agent_spans(), findings.clients, opts.thresholds
+    )
+    warnings = _warnings(reader, files, store, resolver, naive_families)
+    user_agents = {e.agent: str(e.attrs.get("user_agent")) for e in store.events if e.kind == Kind.CLIENT_USER_AGENT and e.agent}
+    for c in findings.clients:
+        c.user_agent = user_agents.get(c.agent)
+    return Report(
+        tool_version=__version__,
+        verdict=verdict.verdict,
+        verdict_reason=verdict.reason,
+        window_start=timeline.start,
+        window_end=timeline.end,
+        nodes=_nodes(files, resolver, timeline),
+        files=files,
+        disconnects=findings.disconnects,
+        incidents=incidents,
+        clients=findings.clients,
+        server_events=findings.server_events,
+        warnings=warnings + findings.warnings,
+        timeline=_chain_timeline(findings, incidents),
+        skipped=list(reader.notes.skipped),
+        errors=list(reader.notes.errors),
+        agents_seen=len({e.agent for e in timeline.events if e.agent}),
+    )
+
+
+def _read_source(src: SourceFile, fid: int, store: EventStore, resolver: OffsetResolver) -> FileInfo:
+    damage = Damage()
+    lines = _Counted(iter_lines(src.stream, damage))
+    it = iter(lines)
+    head: list[Line] = []
+    node = node_for(src.path, src.input_name)
+    try:
+        for line in it:
+            head.append(line)
+            if len(head) >= SNIFF_LINES:
+                break
+    except DecompressionLimitError:
+        raise
+    except _READ_ERRORS as exc:
+        return FileInfo(src.display, "unknown", node, skipped=f"cannot read: {exc}")
+    head_text = [line.text for line in head]
+    r = route(src.path, head_text)
+    if r.parser is None:
+        return FileInfo(src.display, "unknown", node, skipped=r.reason)
+    parser = r.parser
+    ctx = FileContext(src.display, src.path, parser.NAME, node, head=head_text, mtime=src.mtime)
+    group = f"{node}:{parser.NAME}:{rotation_group(src.path)[0]}"
+    kept_before = store.duplicates
+    events: Iterator[Event] = parser.parse(chain(head, it), ctx)
+    try:
+        for ev in events:
+            store.add(ev, group, fid)
+        for _ in it:  # a parser that stopped early leaves lines: they count as unparsed
+            ctx.bad()
+    except DecompressionLimitError:
+        raise
+    except _READ_ERRORS as exc:
+        ctx.warn(f"reading stopped after line {lines.count}: {exc}")
+    except Exception as exc:  # a parser bug must not lose the rest of the bundle
+        logger.debug("parser %s failed on %s", parser.NAME, src.display, exc_info=True)
+        ctx.warn(f"internal error in the {parser.NAME} parser after line {lines.count}: {type(exc).__name__}: {exc}")
+    accounted = ctx.parsed + ctx.unparsed
+    if accounted < lines.count:
+        ctx.unparsed += lines.count - accounted
+    resolver.add_runs(node, ctx.offsets)
+    return FileInfo(
+        path=src.display,
+        family=parser.NAME,
+        node=node,
+        lines=lines.count,
+        parsed=ctx.parsed,
+        unparsed=ctx.unparsed,
+        first=ctx.first,
+        last=ctx.last,
+        duplicates=store.duplicates - kept_before,
+        warnings=[*damage.describe(), *ctx.warnings],
+    )
+
+
+def _add_hints(findings: Findings) -> None:
+    flags = {c.agent: c.flags for c in findings.clients}
+    for d in findings.disconnects:
+        hints = list(flags.get(d.agent, []))
+        if d.idle_close is not None or d.last_activity is not None:
+            hints.append("client-stopped-polling")
+        if d.outcome == "recovered":
+            hints.append("back-on-new-session")
+        d.hints = hints
+
+
+def _nodes(files: list[FileInfo], resolver: OffsetResolver, timeline: Timeline) -> list[NodeInfo]:
+    names = sorted({f.node for f in files if f.skipped is None and f.node is not None})
+    from .timestamps import format_offset
+
+    out = []
+    for name in names:
+        source = resolver.source_for(name)
+        if source == "option":
+            offsets = [format_offset(o) for o in sorted(timeline.offsets_used.get(name, set()))]
+        else:
+            offsets = resolver.offsets_for(name)
+        out.append(NodeInfo(name, source, offsets))
+    return out
+
+
+def _warnings(
+    reader: BundleReader,
+    files: list[FileInfo],
+    store: EventStore,
+    resolver: OffsetResolver,
+    naive: dict[str | None, set[str]],
+) -> list[str]:
+    out = list(reader.notes.errors)
+    for display, reason in reader.notes.skipped:
+        out.append(f"skipped {display}: {reason}")
+    for f in files:
+        if f.skipped is not None:
+            out.append(f"skipped {f.path}: {f.skipped}")
+        for w in f.warnings:
+            out.append(f"{f.path}: {w}")
+    for node, fams in sorted(naive.items(), key=lambda kv: str(kv[0])):
+        if resolver.source_for(node) == "assumed-utc":
+            out.append(
+                f"node {node}: no web services or syslog lines give its UTC offset; "
+                f"{', '.join(sorted(fams))} times were taken as UTC (use --server-tz to say otherwise)"
+            )
+    if store.duplicates:
+        out.append(f"{store.duplicates} event(s) repeated in overlapping rotated log copies were counted once")
+    if not any(f.skipped is None for f in files):
+        out.append("no Finesse log found in the inputs")
+    return out
+
+
+def _chain_timeline(findings: Findings, incidents: list) -> list[Evidence]:  # type: ignore[type-arg]
+    rows: dict[tuple[str, int | None, str], Evidence] = {}
+    for d in findings.disconnects:
+        for e in d.evidence:
+            rows.setdefault((e.file, e.line, e.event), e)
+    for s in findings.server_events:
+        e = s.evidence
+        rows.setdefault((e.file, e.line, s.kind), Evidence(e.file, e.line, s.kind, s.time, e.time_text, s.node))
+    return sorted(rows.values(), key=lambda e: (e.time or datetime.min, e.file, e.line or 0))

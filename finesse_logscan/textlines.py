@@ -1,0 +1,86 @@
+"""Turn a binary stream into numbered text lines, counting every kind of damage on the way.
+
+Lines are read one at a time (never the whole file). Each line is decoded as UTF-8, falling
+back to cp1252 for that line only; a UTF-8 BOM is dropped; CR/LF endings are removed; NUL
+bytes are removed and counted; a line longer than `MAX_LINE_BYTES` is cut at that size and
+the rest of it is skipped (counted as an over-long line).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+MAX_LINE_BYTES = 64 * 1024
+"""Longest line kept, in bytes; the remainder of a longer line is skipped and counted."""
+
+_BOM = b"\xef\xbb\xbf"
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    no: int
+    text: str
+
+
+@dataclass(slots=True)
+class Damage:
+    """What was wrong with the bytes of one file (counts of lines)."""
+
+    non_utf8_lines: int = 0
+    nul_lines: int = 0
+    overlong_lines: int = 0
+    unterminated_last_line: bool = False
+
+    def describe(self) -> list[str]:
+        out = []
+        if self.non_utf8_lines:
+            out.append(f"{self.non_utf8_lines} line(s) not UTF-8, read as cp1252")
+        if self.nul_lines:
+            out.append(f"{self.nul_lines} line(s) with NUL bytes (removed)")
+        if self.overlong_lines:
+            out.append(
+                f"{self.overlong_lines} line(s) longer than {MAX_LINE_BYTES} bytes (cut; rest skipped)"
+            )
+        if self.unterminated_last_line:
+            out.append("last line has no line ending (truncated file?)")
+        return out
+
+
+def decode_line(raw: bytes, damage: Damage) -> str:
+    if b"\x00" in raw:
+        damage.nul_lines += 1
+        raw = raw.replace(b"\x00", b"")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        damage.non_utf8_lines += 1
+        return raw.decode("cp1252", errors="replace")
+
+
+def iter_lines(
+    stream: BinaryIO, damage: Damage, max_line: int = MAX_LINE_BYTES
+) -> Iterator[Line]:
+    """Yield the lines of `stream`, numbered from 1."""
+    no = 0
+    while True:
+        raw = stream.readline(max_line)
+        if not raw:
+            return
+        no += 1
+        if raw.endswith(b"\n"):
+            raw = raw[:-1]
+        elif len(raw) >= max_line:
+            damage.overlong_lines += 1
+            while True:  # skip the rest of this line without keeping it
+                more = stream.readline(max_line)
+                if not more or more.endswith(b"\n"):
+                    break
+        else:
+            damage.unterminated_last_line = True
+        if raw.endswith(b"\r"):
+            raw = raw[:-1]
+        if no == 1 and raw.startswith(_BOM):
+            raw = raw[len(_BOM) :]
+        yield Line(no, decode_line(raw, damage))

@@ -1,0 +1,137 @@
+"""Give server-local wall times (openfire) a UTC offset, and say where it came from.
+
+Sources, in order: the --server-tz option (IANA zone or fixed +-HH:MM); the same node's web
+services lines (or CiscoSyslog) nearest in time, so a DST change inside the bundle is followed;
+otherwise UTC is assumed and a warning says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .parsing import OffsetRun
+from .timestamps import format_offset, parse_offset, tz_from_minutes
+
+
+class ZoneError(ValueError):
+    pass
+
+
+def parse_zone(text: str) -> tzinfo:
+    """'America/Chicago', '+05:30', '-0600', 'UTC' -> tzinfo."""
+    off = parse_offset(text)
+    if off is not None:
+        return tz_from_minutes(off)
+    try:
+        return ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ZoneError(f"unknown time zone {text!r} (use an IANA name or +-HH:MM)") from exc
+
+
+@dataclass(frozen=True)
+class Placement:
+    utc: datetime
+    offset_minutes: int
+
+
+@dataclass
+class _UtcRun:
+    offset: int
+    first_utc: datetime
+    last_utc: datetime
+    source: str
+
+
+@dataclass
+class NodeOffsets:
+    runs: list[_UtcRun] = field(default_factory=list)
+
+    @property
+    def offsets(self) -> list[int]:
+        return sorted({r.offset for r in self.runs})
+
+    @property
+    def source(self) -> str | None:
+        sources = {r.source for r in self.runs}
+        if "webservices" in sources:
+            return "webservices"
+        return next(iter(sorted(sources)), None)
+
+
+class OffsetResolver:
+    def __init__(self, zone: tzinfo | None = None) -> None:
+        self.zone = zone
+        self.nodes: dict[str | None, NodeOffsets] = {}
+
+    def add_runs(self, node: str | None, runs: list[OffsetRun]) -> None:
+        n = self.nodes.setdefault(node, NodeOffsets())
+        for r in runs:
+            d = timedelta(minutes=r.offset_minutes)
+            n.runs.append(
+                _UtcRun(r.offset_minutes, (r.first_local - d).replace(tzinfo=UTC),
+                        (r.last_local - d).replace(tzinfo=UTC), r.source)  # fmt: skip
+            )
+        n.runs.sort(key=lambda r: (r.first_utc, r.offset))
+
+    def source_for(self, node: str | None) -> str:
+        if self.zone is not None:
+            return "option"
+        n = self.nodes.get(node)
+        return (n.source if n else None) or "assumed-utc"
+
+    def offsets_for(self, node: str | None, used: set[int] | None = None) -> list[str]:
+        if self.zone is None:
+            n = self.nodes.get(node)
+            values = set(n.offsets) if n else set()
+            if not values:
+                values = {0}
+        else:
+            values = set(used or ())
+        return [format_offset(v) for v in sorted(values)]
+
+    def place(self, node: str | None, local: datetime, after: datetime | None = None) -> Placement:
+        """UTC for a naive local time on `node`; `after` (the previous line's UTC in the same
+        file) picks the right hour when a DST fall-back makes a wall time ambiguous."""
+        if self.zone is not None:
+            return self._place_zone(local, after)
+        n = self.nodes.get(node)
+        if not n or not n.runs:
+            return Placement(local.replace(tzinfo=UTC), 0)
+        best: list[tuple[float, int, datetime]] = []
+        for off in n.offsets:
+            utc = (local - timedelta(minutes=off)).replace(tzinfo=UTC)
+            dist = min(_distance(utc, r) for r in n.runs if r.offset == off)
+            best.append((dist, off, utc))
+        best.sort(key=lambda b: (b[0], b[2]))
+        if len(best) > 1 and after is not None:
+            # lines of one file run forward: of the plausible offsets, take the one that puts
+            # this line soonest after the previous one (DST fall-back repeats an hour)
+            later = [b for b in best if b[0] <= 3600 and b[2] >= after - timedelta(seconds=1)]
+            if later:
+                pick = min(later, key=lambda b: b[2])
+                return Placement(pick[2], pick[1])
+        return Placement(best[0][2], best[0][1])
+
+    def _place_zone(self, local: datetime, after: datetime | None) -> Placement:
+        assert self.zone is not None
+        cands = []
+        for fold in (0, 1):
+            aware = local.replace(tzinfo=self.zone, fold=fold)
+            off = aware.utcoffset() or timedelta(0)
+            cands.append((aware.astimezone(UTC), int(off.total_seconds() // 60)))
+        if cands[0][0] != cands[1][0] and after is not None:
+            later = [c for c in cands if c[0] >= after - timedelta(seconds=1)]
+            if later:
+                utc, off = min(later)
+                return Placement(utc, off)
+        return Placement(cands[0][0], cands[0][1])
+
+
+def _distance(utc: datetime, run: _UtcRun) -> float:
+    if run.first_utc <= utc <= run.last_utc:
+        return 0.0
+    if utc < run.first_utc:
+        return (run.first_utc - utc).total_seconds()
+    return (utc - run.last_utc).total_seconds()
