@@ -4,9 +4,9 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .event import Event, Kind  # noqa: E402
-from .options import ScanOptions, Thresholds  # noqa: E402
-from .report import Report  # noqa: E402
-from .scan import scan  # noqa: E402
+from .event import Event, Kind
+from .options import ScanOptions, Thresholds
+from .report import Report
+from .scan import scan
 
 __all__ = ["Event", "Kind", "Report", "ScanOptions", "Thresholds", "__version__", "scan"]

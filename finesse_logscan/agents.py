@@ -11,7 +11,9 @@ _AGENT_FIELD = re.compile(
     (?P<id>[A-Za-z0-9._-]+?)(?=[\s,;\]\)}/&"'<>]|$)
     """
 )
-_JID = re.compile(r"(?P<user>[A-Za-z0-9._-]+)@(?P<domain>[A-Za-z0-9.-]+(?:\. ?[A-Za-z0-9-]+)*)(?:/(?P<res>[\w.-]+))?")
+_JID = re.compile(
+    r"(?P<user>[A-Za-z0-9._-]+)@(?P<domain>[A-Za-z0-9.-]+(?:\. ?[A-Za-z0-9-]+)*)(?:/(?P<res>[\w.-]+))?"
+)
 _NOT_AGENTS = {"pubsub", "null", "none", "system", "admin", "finesse", "administrator"}
 
 

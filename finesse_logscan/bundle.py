@@ -19,10 +19,11 @@ import os
 import stat
 import tarfile
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +48,13 @@ class BundleError(Exception):
 
 class DecompressionLimitError(BundleError):
     """Decompressing went past a cap: probably a zip/gzip bomb."""
+
+
+CORRUPT_ERRORS: tuple[type[BaseException], ...] = (
+    BundleError, OSError, EOFError, zlib.error, lzma.LZMAError, zipfile.BadZipFile,
+    tarfile.TarError, ValueError, RuntimeError, NotImplementedError,
+)  # fmt: skip
+"""What reading a damaged file or archive can raise; reported as one line, never a traceback."""
 
 
 @dataclass
@@ -126,7 +134,7 @@ class _CappedReader(io.RawIOBase):
 
 
 def _capped(inner: BinaryIO, budget: Budget, what: str, compressed: int | None) -> BinaryIO:
-    return io.BufferedReader(_CappedReader(inner, budget, what, compressed), 1 << 16)  # type: ignore[return-value]
+    return io.BufferedReader(_CappedReader(inner, budget, what, compressed), 1 << 16)
 
 
 _COMPRESSED_SUFFIXES = (".gz", ".gzip", ".bz2", ".xz")
@@ -179,8 +187,8 @@ class BundleReader:
                     yield from self._from_disk(path, str(path), path.name, name)
             except DecompressionLimitError as exc:
                 self.notes.error(str(exc))
-            except (BundleError, OSError) as exc:
-                self.notes.error(f"{raw_path}: {exc}")
+            except CORRUPT_ERRORS as exc:
+                self.notes.error(f"{raw_path}: {_describe(exc)}")
 
     def _walk_dir(self, root: Path, input_name: str) -> Iterator[SourceFile]:
         for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
@@ -204,17 +212,17 @@ class BundleReader:
                     yield from self._from_disk(full, display, rel, input_name)
                 except DecompressionLimitError as exc:
                     self.notes.error(str(exc))
-                except (BundleError, OSError) as exc:
-                    self.notes.error(f"{display}: {exc}")
+                except CORRUPT_ERRORS as exc:
+                    self.notes.error(f"{display}: {_describe(exc)}")
 
     def _from_disk(self, path: Path, display: str, rel: str, input_name: str) -> Iterator[SourceFile]:
         st = path.stat()
         with open(path, "rb") as fh:
-            kind = _magic(fh)  # type: ignore[arg-type]
+            kind = _magic(fh)
             if kind == "zip":
                 yield from self._zip(zipfile.ZipFile(fh), display, rel, input_name, 0)
                 return
-            yield from self._expand(fh, display, rel, input_name, st.st_mtime, st.st_size, 0, False)  # type: ignore[arg-type]
+            yield from self._expand(fh, display, rel, input_name, st.st_mtime, st.st_size, 0)
 
     def _expand(
         self,
@@ -225,7 +233,6 @@ class BundleReader:
         mtime: float | None,
         size: int | None,
         depth: int,
-        capped: bool,
     ) -> Iterator[SourceFile]:
         """Look at the bytes of one file and recurse into it if it is an archive."""
         if depth > self.limits.max_depth:
@@ -249,7 +256,7 @@ class BundleReader:
         opener: Callable[[BinaryIO], BinaryIO] = {
             "gzip": lambda s: gzip.GzipFile(fileobj=s, mode="rb"),
             "bz2": lambda s: bz2.BZ2File(s),
-            "xz": lambda s: lzma.LZMAFile(s),
+            "xz": lambda s: lzma.LZMAFile(s),  # noqa: SIM115 - closed with the outer stream
             "tar": lambda s: s,
         }[kind]
         inner = opener(stream)
@@ -259,11 +266,11 @@ class BundleReader:
             yield from self._tar(inner, display, rel, input_name, depth)
             return
         inner_rel = _strip_suffix(rel, (*_COMPRESSED_SUFFIXES, ".tgz"))
-        inner_display = display
-        yield from self._expand(inner, inner_display, inner_rel, input_name, mtime, None, depth + 1, True)
+        yield from self._expand(inner, display, inner_rel, input_name, mtime, None, depth + 1)
 
-    def _tar(self, stream: BinaryIO, display: str, rel: str, input_name: str, depth: int) -> Iterator[SourceFile]:
-        base = _strip_suffix(display, _ARCHIVE_SUFFIXES)
+    def _tar(
+        self, stream: BinaryIO, display: str, rel: str, input_name: str, depth: int
+    ) -> Iterator[SourceFile]:
         count = 0
         try:
             with tarfile.open(fileobj=stream, mode="r|") as tf:
@@ -278,7 +285,7 @@ class BundleReader:
                     if not member.isfile():
                         self.notes.skip(mdisplay, "device, fifo or special member in archive")
                         continue
-                    fh = tf.extractfile(member)
+                    fh = cast(BinaryIO | None, tf.extractfile(member))
                     if fh is None:
                         continue
                     yield from self._member(
@@ -286,13 +293,16 @@ class BundleReader:
                     )
         except DecompressionLimitError:
             raise
-        except (tarfile.TarError, EOFError, OSError, zlibError, lzma.LZMAError) as exc:
+        except CORRUPT_ERRORS as exc:
+            if isinstance(exc, BundleError):
+                raise
             raise BundleError(
-                f"corrupt or truncated archive after {count} member(s) ({exc or type(exc).__name__})"
+                f"corrupt or truncated archive after {count} member(s) ({_describe(exc)})"
             ) from exc
-        del base
 
-    def _zip(self, zf: zipfile.ZipFile, display: str, rel: str, input_name: str, depth: int) -> Iterator[SourceFile]:
+    def _zip(
+        self, zf: zipfile.ZipFile, display: str, rel: str, input_name: str, depth: int
+    ) -> Iterator[SourceFile]:
         with contextlib.closing(zf):
             try:
                 infos = zf.infolist()
@@ -306,7 +316,7 @@ class BundleReader:
                 if stat.S_ISLNK(mode):
                     self.notes.skip(mdisplay, "link member in archive (not followed)")
                     continue
-                if mode and not stat.S_ISREG(mode):
+                if stat.S_IFMT(mode) not in (0, stat.S_IFREG):
                     self.notes.skip(mdisplay, "device, fifo or special member in archive")
                     continue
                 try:
@@ -318,16 +328,25 @@ class BundleReader:
                     capped = _capped(raw, self.budget, mdisplay, info.compress_size or None)  # type: ignore[arg-type]
                     try:
                         ts = _zip_time(info)
-                        yield from self._member(capped, mdisplay, info.filename, input_name, ts, info.file_size, depth)
+                        yield from self._member(
+                            capped, mdisplay, info.filename, input_name, ts, info.file_size, depth
+                        )
                     except DecompressionLimitError:
                         raise
-                    except (BundleError, zipfile.BadZipFile, EOFError, OSError, zlibError) as exc:
-                        self.notes.error(f"{mdisplay}: {exc}")
+                    except CORRUPT_ERRORS as exc:
+                        self.notes.error(f"{mdisplay}: {_describe(exc)}")
 
     def _member(
-        self, fh: BinaryIO, display: str, name: str, input_name: str, mtime: float | None, size: int | None, depth: int
+        self,
+        fh: BinaryIO,
+        display: str,
+        name: str,
+        input_name: str,
+        mtime: float | None,
+        size: int | None,
+        depth: int,
     ) -> Iterator[SourceFile]:
-        yield from self._expand(fh, display, name, input_name, mtime, size, depth + 1, True)
+        yield from self._expand(fh, display, name, input_name, mtime, size, depth + 1)
 
 
 def _zip_time(info: zipfile.ZipInfo) -> float | None:
@@ -339,7 +358,13 @@ def _zip_time(info: zipfile.ZipInfo) -> float | None:
         return None
 
 
-try:  # zlib is part of CPython everywhere we run, but keep the name local
-    from zlib import error as zlibError  # noqa: N812
-except ImportError:  # pragma: no cover
-    zlibError = OSError  # type: ignore[misc,assignment]  # noqa: N816
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip()
+    name = {"BadZipFile": "corrupt zip archive", "EOFError": "truncated compressed data"}.get(
+        type(exc).__name__
+    )
+    if isinstance(exc, BundleError):
+        return text
+    if name:
+        return f"{name} ({text})" if text else name
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -46,7 +46,9 @@ def classify(
         members = set(range(i, j))
         agents = {ds[k].agent for k in members}
         live = max(live_agents(spans, d.time), len(agents))
-        if len(agents) >= th.storm_min_agents and len(agents) >= math.ceil(th.storm_min_fraction * live - 1e-9):
+        if len(agents) >= th.storm_min_agents and len(agents) >= math.ceil(
+            th.storm_min_fraction * live - 1e-9
+        ):
             groups.append((members, [], live))
 
     ev_window = timedelta(seconds=th.evidence_window_s)
@@ -83,23 +85,25 @@ def classify(
     for n, (start, cls, idx, cited, live) in enumerate(raw, 1):
         members_d = [ds[k] for k in idx]
         inc_id = f"INC-{n:03d}"
-        agents = sorted({d.agent for d in members_d})
+        inc_agents = sorted({d.agent for d in members_d})
         end = max(d.time for d in members_d)
         for d in members_d:
             d.classification = cls
             d.incident = inc_id
         if cls == "server-wide":
-            summary = _storm_summary(agents, start, end, live, cited)
+            summary = _storm_summary(inc_agents, start, end, live, cited)
             actions = server_wide_actions(cited, members_d)
         else:
-            summary = _client_summary(agents, members_d, by_agent)
+            summary = _client_summary(inc_agents, members_d, by_agent)
             actions = [*client_side_actions(members_d, by_agent), lcd_note(members_d)]
-        incidents.append(Incident(inc_id, cls, start, end, agents, len(members_d), summary, actions,
+        incidents.append(Incident(inc_id, cls, start, end, inc_agents, len(members_d), summary, actions,
                                   [c.evidence for c in cited]))  # fmt: skip
     return incidents, _verdict(incidents, ds, server_events)
 
 
-def _merge(groups: list[tuple[set[int], list[ServerEvent], int]]) -> list[tuple[set[int], list[ServerEvent], int]]:
+def _merge(
+    groups: list[tuple[set[int], list[ServerEvent], int]],
+) -> list[tuple[set[int], list[ServerEvent], int]]:
     merged: list[tuple[set[int], list[ServerEvent], int]] = []
     for members, cited, live in sorted(groups, key=lambda g: min(g[0])):
         for k, (m2, c2, l2) in enumerate(merged):
@@ -111,7 +115,9 @@ def _merge(groups: list[tuple[set[int], list[ServerEvent], int]]) -> list[tuple[
     return merged
 
 
-def _storm_summary(agents: list[str], start: datetime, end: datetime, live: int, cited: list[ServerEvent]) -> str:
+def _storm_summary(
+    agents: list[str], start: datetime, end: datetime, live: int, cited: list[ServerEvent]
+) -> str:
     secs = int((end - start).total_seconds())
     text = f"{len(agents)} agents lost their desktop connection within {secs} s"
     if live:
@@ -129,8 +135,12 @@ def _client_summary(agents: list[str], ds: list[Disconnect], clients: dict[str, 
         d = ds[0]
         text = f"agent {d.agent} lost its desktop connection ({d.outcome})"
     else:
-        text = f"{len(agents)} agent(s) lost their desktop connection at different times ({len(ds)} disconnects)"
-    flagged = sorted({f"{a}: {', '.join(clients[a].flags)}" for a in agents if a in clients and clients[a].flags})
+        text = (
+            f"{len(agents)} agent(s) lost their desktop connection at different times ({len(ds)} disconnects)"
+        )
+    flagged = sorted(
+        {f"{a}: {', '.join(clients[a].flags)}" for a in agents if a in clients and clients[a].flags}
+    )
     if flagged:
         text += "; client measurements: " + "; ".join(flagged)
     return text
@@ -146,7 +156,10 @@ def _verdict(incidents: list[Incident], ds: list[Disconnect], server_events: lis
     cs = [i for i in incidents if i.classification == "client-side"]
     if classes == {"client-side"}:
         agents = {d.agent for d in ds}
-        return Verdict("client-side", f"{len(ds)} disconnect(s) of {len(agents)} agent(s) at different times; no group large enough to be server-wide and no server evidence nearby")
+        return Verdict(
+            "client-side",
+            f"{len(ds)} disconnect(s) of {len(agents)} agent(s) at different times; no group large enough to be server-wide and no server evidence nearby",
+        )
     first = sw[0]
     reason = f"{first.id}: {first.summary}"
     if classes == {"server-wide"}:

@@ -79,8 +79,10 @@ def scan_options(f: F) -> F:
 def build_options(kw: dict[str, Any]) -> ScanOptions:
     progress = None
     if sys.stderr.isatty():
+
         def progress(name: str) -> None:
             click.echo(f"\r\x1b[Kreading {name[-100:]}", nl=False, err=True)
+
     return ScanOptions(
         server_tz=kw["server_tz"],
         since=kw["since"],
@@ -104,7 +106,11 @@ def run_scan(kw: dict[str, Any]) -> Report:
     if options.progress is not None:
         click.echo("\r\x1b[K", nl=False, err=True)
     if not report.usable:
-        problems = report.errors or [w for w in report.warnings if w.startswith("skipped")] or ["no Finesse log found"]
+        problems = (
+            report.errors
+            or [w for w in report.warnings if w.startswith("skipped")]
+            or ["no Finesse log found"]
+        )
         raise LogscanError("no usable input: " + "; ".join(problems[:5]))
     return report
 
@@ -127,7 +133,12 @@ def cli() -> None:
 @cli.command(epilog=EXIT_CODES_HELP)
 @scan_options
 @click.option("--format", "fmt", type=click.Choice(sorted(RENDERERS)), default="text", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the report here instead of stdout.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write the report here instead of stdout.",
+)
 def analyze(fmt: str, output: str | None, **kw: Any) -> None:
     """Diagnose the bundle(s) at PATHS: who dropped, when, why, client-side or server-wide."""
     report = run_scan(kw)
@@ -147,5 +158,3 @@ def files(fmt: str, **kw: Any) -> None:
 
 def main() -> None:  # pragma: no cover - console entry for `python -m`
     cli()
-
-

@@ -21,7 +21,7 @@ ACTIVITY_GAP = timedelta(seconds=40)
 
 def activity_instant(ev: Event) -> datetime | None:
     """When the session was last really active, per this event (line time minus 'ms ago')."""
-    t = ev.local_time or ev.time
+    t = ev.time if ev.time is not None else ev.local_time
     if t is None:
         return None
     ms = ev.attrs.get("ms_ago")

@@ -49,7 +49,8 @@ def client_side_actions(disconnects: Iterable[Disconnect], clients: dict[str, Cl
     no_logs = [a for a in agents if a not in clients]
     if no_logs:
         actions.append(
-            "No client log in the bundle for " + ", ".join(no_logs[:10])
+            "No client log in the bundle for "
+            + ", ".join(no_logs[:10])
             + (" ..." if len(no_logs) > 10 else "")
             + ": collect one (Send Error Report or /desktop/locallog) to measure drift and latency."
         )
@@ -60,11 +61,17 @@ def server_wide_actions(cited: Iterable[ServerEvent], disconnects: Iterable[Disc
     actions: list[str] = []
     kinds = {e.kind for e in cited}
     if "known-defect" in kinds:
-        actions.append("A known-defect signature matched near the drop: see the evidence and the defect's advice first.")
+        actions.append(
+            "A known-defect signature matched near the drop: see the evidence and the defect's advice first."
+        )
     if kinds & {"notification-service-stopped", "notification-service-started", "heap-dump"}:
-        actions.append("The Notification Service stopped or restarted at the time of the drop: find out why (heap dump, service control, crash) before anything else.")
+        actions.append(
+            "The Notification Service stopped or restarted at the time of the drop: find out why (heap dump, service control, crash) before anything else."
+        )
     if "core-dump" in kinds or "service-failure" in kinds:
-        actions.append("A service failed or dumped core at the time of the drop: check the named service (CTIManager, Tomcat, Notification Service) and open a case with the core file.")
+        actions.append(
+            "A service failed or dumped core at the time of the drop: check the named service (CTIManager, Tomcat, Notification Service) and open a case with the core file."
+        )
     actions.append(lcd_note(disconnects))
     return actions + list(SERVER_WIDE)
 
@@ -76,5 +83,9 @@ def lcd_note(disconnects: Iterable[Disconnect]) -> str:
     if states == {"NOT_READY"}:
         return "Agents ended in NOT_READY (reason 255): UCCE behaviour with LOAD off; on UCCX agents are logged out instead."
     if states:
-        return "Agents ended in " + " and ".join(sorted(states)) + ": check each agent's PG/LOAD (UCCE) or deployment (UCCX)."
+        return (
+            "Agents ended in "
+            + " and ".join(sorted(states))
+            + ": check each agent's PG/LOAD (UCCE) or deployment (UCCX)."
+        )
     return "No CTI state after the drop is in the bundle: UCCX logs agents out 60 s after the drop; UCCE sets Not Ready (or Logout, per LOAD) within 180 s."

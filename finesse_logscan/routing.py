@@ -63,7 +63,10 @@ def _strip_archive(name: str) -> str:
 _ROT = [
     re.compile(r"^(?P<base>.+\.log)[.-](?P<n>\d{1,3})$"),  # debug.log.1, debug.log-1
     re.compile(r"^(?P<base>.+)_(?P<n>\d{1,3})(?P<ext>\.log)$"),  # debug_1.log
-    re.compile(r"^(?P<base>Desktop-webservices)\.(?P<stamp>\d{4}-\d{2}-\d{2}T[\d-]+(?:\.\d+)?)(?:\.startup)?\.log$", re.I),
+    re.compile(
+        r"^(?P<base>Desktop-webservices)\.(?P<stamp>\d{4}-\d{2}-\d{2}T[\d-]+(?:\.\d+)?)(?:\.startup)?\.log$",
+        re.I,
+    ),
 ]
 
 

@@ -4,13 +4,12 @@ classification -> Report. `scan()` is the library's entry point; the CLI only re
 from __future__ import annotations
 
 import logging
-import zlib
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from itertools import chain
 
 from . import __version__
-from .bundle import BundleError, BundleReader, DecompressionLimitError, SourceFile
+from .bundle import CORRUPT_ERRORS, BundleReader, DecompressionLimitError, SourceFile
 from .classification import classify
 from .detectors import DETECTORS, Findings
 from .event import Event, Kind
@@ -25,7 +24,7 @@ from .timezones import OffsetResolver, parse_zone
 
 logger = logging.getLogger(__name__)
 
-_READ_ERRORS = (OSError, EOFError, zlib.error, BundleError, ValueError)
+_READ_ERRORS = CORRUPT_ERRORS
 
 
 class _Counted:
@@ -74,10 +73,18 @@ def scan(paths: Sequence[str], options: ScanOptions | None = None) -> Report:
         detector.run(timeline, opts, findings)
     _add_hints(findings)
     incidents, verdict = classify(
-        findings.disconnects, findings.server_events, timeline.agent_spans(), findings.clients, opts.thresholds
+        findings.disconnects,
+        findings.server_events,
+        timeline.agent_spans(),
+        findings.clients,
+        opts.thresholds,
     )
     warnings = _warnings(reader, files, store, resolver, naive_families)
-    user_agents = {e.agent: str(e.attrs.get("user_agent")) for e in store.events if e.kind == Kind.CLIENT_USER_AGENT and e.agent}
+    user_agents = {
+        e.agent: str(e.attrs.get("user_agent"))
+        for e in store.events
+        if e.kind == Kind.CLIENT_USER_AGENT and e.agent
+    }
     for c in findings.clients:
         c.user_agent = user_agents.get(c.agent)
     return Report(
@@ -93,7 +100,7 @@ def scan(paths: Sequence[str], options: ScanOptions | None = None) -> Report:
         clients=findings.clients,
         server_events=findings.server_events,
         warnings=warnings + findings.warnings,
-        timeline=_chain_timeline(findings, incidents),
+        timeline=_chain_timeline(findings),
         skipped=list(reader.notes.skipped),
         errors=list(reader.notes.errors),
         agents_seen=len({e.agent for e in timeline.events if e.agent}),
@@ -135,7 +142,9 @@ def _read_source(src: SourceFile, fid: int, store: EventStore, resolver: OffsetR
         ctx.warn(f"reading stopped after line {lines.count}: {exc}")
     except Exception as exc:  # a parser bug must not lose the rest of the bundle
         logger.debug("parser %s failed on %s", parser.NAME, src.display, exc_info=True)
-        ctx.warn(f"internal error in the {parser.NAME} parser after line {lines.count}: {type(exc).__name__}: {exc}")
+        ctx.warn(
+            f"internal error in the {parser.NAME} parser after line {lines.count}: {type(exc).__name__}: {exc}"
+        )
     accounted = ctx.parsed + ctx.unparsed
     if accounted < lines.count:
         ctx.unparsed += lines.count - accounted
@@ -201,19 +210,28 @@ def _warnings(
                 f"node {node}: no web services or syslog lines give its UTC offset; "
                 f"{', '.join(sorted(fams))} times were taken as UTC (use --server-tz to say otherwise)"
             )
+    for node, count in sorted(resolver.ambiguous.items(), key=lambda kv: str(kv[0])):
+        out.append(
+            f"node {node}: {count} local time(s) fall in a repeated DST hour with no earlier line in "
+            "the file to tell which; placed at the first occurrence"
+        )
     if store.duplicates:
-        out.append(f"{store.duplicates} event(s) repeated in overlapping rotated log copies were counted once")
+        out.append(
+            f"{store.duplicates} event(s) repeated in overlapping rotated log copies were counted once"
+        )
     if not any(f.skipped is None for f in files):
         out.append("no Finesse log found in the inputs")
     return out
 
 
-def _chain_timeline(findings: Findings, incidents: list) -> list[Evidence]:  # type: ignore[type-arg]
+def _chain_timeline(findings: Findings) -> list[Evidence]:
     rows: dict[tuple[str, int | None, str], Evidence] = {}
     for d in findings.disconnects:
         for e in d.evidence:
             rows.setdefault((e.file, e.line, e.event), e)
     for s in findings.server_events:
         e = s.evidence
-        rows.setdefault((e.file, e.line, s.kind), Evidence(e.file, e.line, s.kind, s.time, e.time_text, s.node))
+        rows.setdefault(
+            (e.file, e.line, s.kind), Evidence(e.file, e.line, s.kind, s.time, e.time_text, s.node)
+        )
     return sorted(rows.values(), key=lambda e: (e.time or datetime.min, e.file, e.line or 0))

@@ -59,9 +59,7 @@ def decode_line(raw: bytes, damage: Damage) -> str:
         return raw.decode("cp1252", errors="replace")
 
 
-def iter_lines(
-    stream: BinaryIO, damage: Damage, max_line: int = MAX_LINE_BYTES
-) -> Iterator[Line]:
+def iter_lines(stream: BinaryIO, damage: Damage, max_line: int = MAX_LINE_BYTES) -> Iterator[Line]:
     """Yield the lines of `stream`, numbered from 1."""
     no = 0
     while True:

@@ -41,8 +41,15 @@ class Timeline:
     def frame(self, kinds: Iterable[str] | None = None) -> pd.DataFrame:
         wanted = set(kinds) if kinds is not None else None
         rows = [
-            {"time": ev.time, "agent": ev.agent, "kind": str(ev.kind), "node": ev.node,
-             "file": ev.file, "line": ev.line, **ev.attrs}  # fmt: skip
+            {
+                "time": ev.time,
+                "agent": ev.agent,
+                "kind": str(ev.kind),
+                "node": ev.node,
+                "file": ev.file,
+                "line": ev.line,
+                **ev.attrs,
+            }
             for ev in self.events
             if wanted is None or ev.kind in wanted
         ]
@@ -57,7 +64,9 @@ class Timeline:
         return self.events[-1].time if self.events else None
 
 
-def place_events(events: list[Event], resolver: OffsetResolver) -> tuple[list[Event], dict[str | None, set[int]]]:
+def place_events(
+    events: list[Event], resolver: OffsetResolver
+) -> tuple[list[Event], dict[str | None, set[int]]]:
     """Give every event with only a local time its UTC time, file by file in line order."""
     used: dict[str | None, set[int]] = defaultdict(set)
     prev_by_file: dict[str, datetime] = {}

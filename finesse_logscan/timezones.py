@@ -64,14 +64,21 @@ class OffsetResolver:
     def __init__(self, zone: tzinfo | None = None) -> None:
         self.zone = zone
         self.nodes: dict[str | None, NodeOffsets] = {}
+        self.ambiguous: dict[str | None, int] = {}
+        """Wall times that fit two offsets equally well with nothing earlier in the file to
+        choose by (first line of a file inside a DST fall-back hour): placed at the first."""
 
     def add_runs(self, node: str | None, runs: list[OffsetRun]) -> None:
         n = self.nodes.setdefault(node, NodeOffsets())
         for r in runs:
             d = timedelta(minutes=r.offset_minutes)
             n.runs.append(
-                _UtcRun(r.offset_minutes, (r.first_local - d).replace(tzinfo=UTC),
-                        (r.last_local - d).replace(tzinfo=UTC), r.source)  # fmt: skip
+                _UtcRun(
+                    r.offset_minutes,
+                    (r.first_local - d).replace(tzinfo=UTC),
+                    (r.last_local - d).replace(tzinfo=UTC),
+                    r.source,
+                )
             )
         n.runs.sort(key=lambda r: (r.first_utc, r.offset))
 
@@ -105,6 +112,9 @@ class OffsetResolver:
             dist = min(_distance(utc, r) for r in n.runs if r.offset == off)
             best.append((dist, off, utc))
         best.sort(key=lambda b: (b[0], b[2]))
+        tied = [b for b in best if b[0] <= best[0][0] + 1e-6]
+        if len(tied) > 1 and (after is None or all(b[2] >= after - timedelta(seconds=1) for b in tied)):
+            self.ambiguous[node] = self.ambiguous.get(node, 0) + 1
         if len(best) > 1 and after is not None:
             # lines of one file run forward: of the plausible offsets, take the one that puts
             # this line soonest after the previous one (DST fall-back repeats an hour)
@@ -124,8 +134,8 @@ class OffsetResolver:
         if cands[0][0] != cands[1][0] and after is not None:
             later = [c for c in cands if c[0] >= after - timedelta(seconds=1)]
             if later:
-                utc, off = min(later)
-                return Placement(utc, off)
+                pick = min(later)
+                return Placement(pick[0], pick[1])
         return Placement(cands[0][0], cands[0][1])
 
 

@@ -31,7 +31,9 @@ FORCED_REASON = 255
 def is_forced(ev: Event) -> bool:
     if ev.kind == Kind.PRESENCE_DRIVEN_LOGOUT:
         return True
-    return ev.kind in (Kind.CTI_MESSAGE, Kind.CTI_AGENT_STATE) and ev.attrs.get("reason_code") == FORCED_REASON
+    return (
+        ev.kind in (Kind.CTI_MESSAGE, Kind.CTI_AGENT_STATE) and ev.attrs.get("reason_code") == FORCED_REASON
+    )
 
 
 def _t(ev: Event) -> datetime:
@@ -63,9 +65,11 @@ def _normal_sign_out(evs: list[Event], t0: datetime, sid: object) -> bool:
             return True
         if ev.kind == Kind.SESSION_TERMINATED and (sid is None or ev.attrs.get("sid") == sid):
             return True
-        if ev.kind == Kind.CTI_AGENT_STATE and ev.attrs.get("state") == "LOGOUT" and ev.attrs.get(
-            "reason_code"
-        ) not in (FORCED_REASON,):
+        if (
+            ev.kind == Kind.CTI_AGENT_STATE
+            and ev.attrs.get("state") == "LOGOUT"
+            and ev.attrs.get("reason_code") not in (FORCED_REASON,)
+        ):
             return True
     return False
 
@@ -93,8 +97,18 @@ def _chain(agent: str, anchor: Event, evs: list[Event], used: set[int]) -> Disco
         if _normal_sign_out(evs, t0, sid):
             used.add(id(anchor))
             return None
-        session_closed = _first(free, lambda e: e.kind == Kind.SESSION_CLOSED, t0 - timedelta(seconds=2), t0 + timedelta(seconds=10))
-        presence = _first(free, lambda e: e.kind == Kind.PRESENCE_UNAVAILABLE, t0 - timedelta(seconds=10), t0 + timedelta(seconds=60))
+        session_closed = _first(
+            free,
+            lambda e: e.kind == Kind.SESSION_CLOSED,
+            t0 - timedelta(seconds=2),
+            t0 + timedelta(seconds=10),
+        )
+        presence = _first(
+            free,
+            lambda e: e.kind == Kind.PRESENCE_UNAVAILABLE,
+            t0 - timedelta(seconds=10),
+            t0 + timedelta(seconds=60),
+        )
         forced = _first(free, is_forced, t0, t0 + CHAIN_WINDOW)
     else:
         forced = anchor
@@ -102,8 +116,15 @@ def _chain(agent: str, anchor: Event, evs: list[Event], used: set[int]) -> Disco
     logout = msg = state = None
     if forced is not None:
         f = _t(forced)
-        logout = _first(free, lambda e: e.kind == Kind.PRESENCE_DRIVEN_LOGOUT, f - timedelta(seconds=1), f + timedelta(seconds=5))
-        msg = _first(free, lambda e: e.kind == Kind.CTI_MESSAGE, f - timedelta(seconds=1), f + timedelta(seconds=10))
+        logout = _first(
+            free,
+            lambda e: e.kind == Kind.PRESENCE_DRIVEN_LOGOUT,
+            f - timedelta(seconds=1),
+            f + timedelta(seconds=5),
+        )
+        msg = _first(
+            free, lambda e: e.kind == Kind.CTI_MESSAGE, f - timedelta(seconds=1), f + timedelta(seconds=10)
+        )
         state = _first(
             free,
             lambda e: e.kind == Kind.CTI_AGENT_STATE and e.attrs.get("state") in ("LOGOUT", "NOT_READY"),
@@ -119,7 +140,7 @@ def _chain(agent: str, anchor: Event, evs: list[Event], used: set[int]) -> Disco
         and (sid is None or e.attrs.get("sid") in (sid, None))
         and _t(e) <= ref + timedelta(seconds=1)
     ]  # fmt: skip
-    last_act_ev = max(activity, key=lambda e: (activity_instant(e) or _t(e)), default=None)
+    last_act_ev = max(activity, key=lambda e: activity_instant(e) or _t(e), default=None)
     last_activity = activity_instant(last_act_ev) if last_act_ev else None
     if last_activity is not None and ref - last_activity > timedelta(hours=1):
         last_activity, last_act_ev = None, None
@@ -137,7 +158,20 @@ def _chain(agent: str, anchor: Event, evs: list[Event], used: set[int]) -> Disco
     end_logout = _t(forced) if forced is not None else start + CHAIN_WINDOW
     if forced is None:
         recovered_by = _first(evs, lambda e: _recovery(e, sid), start + timedelta(milliseconds=1), end_logout)
-    for e in (last_act_ev, idle_check, idle, session_closed, presence, offline, logout, msg, state, forced, client, recovered_by):
+    for e in (
+        last_act_ev,
+        idle_check,
+        idle,
+        session_closed,
+        presence,
+        offline,
+        logout,
+        msg,
+        state,
+        forced,
+        client,
+        recovered_by,
+    ):
         if e is not None and e not in parts:
             parts.append(e)
     for e in parts:
@@ -186,7 +220,11 @@ def evidence_of(ev: Event) -> Evidence:
     label = str(ev.kind)
     run = ev.attrs.get("run")
     if ev.kind in (Kind.BOSH_REQUEST, Kind.SESSION_ACTIVITY):
-        label = "last-activity" if run == "end" else ("idle-check" if run == "idle-check" else "new-session-activity")
+        label = (
+            "last-activity"
+            if run == "end"
+            else ("idle-check" if run == "idle-check" else "new-session-activity")
+        )
     return Evidence(ev.file, ev.line, label, ev.time, ev.time_text, ev.node, ev.agent)
 
 

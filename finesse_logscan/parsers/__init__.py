@@ -9,7 +9,7 @@ from __future__ import annotations
 from ..parsing import Parser
 from . import clientlog, openfire, webservices
 
-PARSERS: tuple[Parser, ...] = (openfire, webservices, clientlog)  # type: ignore[assignment]
+PARSERS: tuple[Parser, ...] = (openfire, webservices, clientlog)
 
 BY_NAME: dict[str, Parser] = {}
 for _p in PARSERS:

@@ -42,7 +42,9 @@ _DRIFT = re.compile(
 _STATUS = re.compile(r"Connection status:?\s*(?P<status>[A-Za-z_]+)", re.I)
 _UA_HINTS = ("Mozilla/", "AppleWebKit", "Gecko", "Chrome/", "Safari/", "Edg/", "Trident/", "MSIE")
 _FILE_DATE = re.compile(r"(?P<date>\d{4}-\d{2}-\d{2})")
-_DATE_LIKE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T_ ]\d{2}[-:.]\d{2}[-:.]\d{2}(?:\.\d+)?Z?)?|\d{14}|\d{8}T?\d{6}")
+_DATE_LIKE = re.compile(
+    r"\d{4}-\d{2}-\d{2}(?:[T_ ]\d{2}[-:.]\d{2}[-:.]\d{2}(?:\.\d+)?Z?)?|\d{14}|\d{8}T?\d{6}"
+)
 _ID_IN_NAME = re.compile(r"(?:^|[^0-9A-Za-z])(?:agent|user|usr|id)?[-_]?(?P<id>\d{3,12})(?=[^0-9]|$)", re.I)
 
 
@@ -145,6 +147,6 @@ def _record(m: re.Match[str], no: int, text: str, agent: str | None, ctx: FileCo
         status = "connecting"
     if status:
         attrs.update(status=status, message=message.strip()[:200])
-        yield Event(client, stamp, ctx.display, no, NAME, Kind.CLIENT_CONNECTION, agent, ctx.node, None, attrs)
-
-
+        yield Event(
+            client, stamp, ctx.display, no, NAME, Kind.CLIENT_CONNECTION, agent, ctx.node, None, attrs
+        )

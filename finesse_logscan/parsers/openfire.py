@@ -173,9 +173,9 @@ def _events(rec: _Record, ctx: FileContext) -> Iterator[Event]:
                   to=m["jid"] if m else None)  # fmt: skip
         return
     if "HTTP bind service" in msg or "Openfire" in msg or "shutdown" in msg or "halted" in msg:
-        kind = _lifecycle(msg)
-        if kind is not None:
-            yield _ev(rec, ctx, kind, None, detail=msg.split("\n", 1)[0][:200])
+        life = _lifecycle(msg)
+        if life is not None:
+            yield _ev(rec, ctx, life, None, detail=msg.split("\n", 1)[0][:200])
 
 
 def _lifecycle(msg: str) -> Kind | None:

@@ -230,4 +230,3 @@ def _events(rec: _Record, ctx: FileContext) -> Iterator[Event]:
             w in low for w in ("error", "lost", "closed", "fail", "refused", "timeout", "timed out")
         ):
             yield _ev(rec, ctx, Kind.XMPP_CONNECTION_ERROR, None, detail=text[:200])
-

@@ -8,24 +8,39 @@ from tabulate import tabulate
 
 from ..report import Report
 from ..timestamps import iso_z
+from .paths import common_dir, relative
 
 
 def render(report: Report) -> str:
-    rows = []
+    base = common_dir([f.path for f in report.files])
+    rows: list[list[object]] = []
     for f in report.files:
-        rows.append([f.path, f.family, f.node or "-", f.lines, f.parsed, f.unparsed,
-                     iso_z(f.first) or "-", iso_z(f.last) or "-",
-                     f.skipped and f"skipped: {f.skipped}" or "; ".join(f.warnings)[:120] or "-"])  # fmt: skip
+        note = (
+            f"skipped: {f.skipped}" if f.skipped else (f"{len(f.warnings)} warning(s)" if f.warnings else "-")
+        )
+        if f.duplicates:
+            note += f"; {f.duplicates} repeated event(s)"
+        rows.append(
+            [relative(f.path, base), f.family, f.node or "-", f.lines, f.parsed, f.unparsed,
+             iso_z(f.first) or "-", iso_z(f.last) or "-", note]
+        )  # fmt: skip
     for display, reason in report.skipped:
-        rows.append([display, "-", "-", 0, 0, 0, "-", "-", f"skipped: {reason}"])
-    out = [tabulate(rows, headers=["file", "family", "node", "lines", "parsed", "unparsed", "first", "last", "notes"],
-                    tablefmt="simple")]  # fmt: skip
+        rows.append([relative(display, base), "-", "-", 0, 0, 0, "-", "-", f"skipped: {reason}"])
+    headers = ["file", "family", "node", "lines", "parsed", "unparsed", "first (UTC)", "last (UTC)", "notes"]
+    out = [f"files below: {base}"] if base else []
+    out.append(tabulate(rows, headers=headers, tablefmt="simple"))
     used = [f for f in report.files if f.skipped is None]
     total = sum(f.lines for f in used)
     parsed = sum(f.parsed for f in used)
+    skipped = len(report.files) - len(used) + len(report.skipped)
     out.append("")
-    out.append(f"total: {len(used)} file(s) read, {len(report.files) - len(used) + len(report.skipped)} skipped; "
-               f"{total} lines = {parsed} parsed + {total - parsed} unparsed")  # fmt: skip
+    out.append(
+        f"total: {len(used)} file(s) read, {skipped} skipped; "
+        f"{total} lines = {parsed} parsed + {total - parsed} unparsed"
+    )
+    for f in report.files:
+        for w in f.warnings:
+            out.append(f"warning: {relative(f.path, base)}: {w}")
     for e in report.errors:
         out.append(f"error: {e}")
     return "\n".join(out) + "\n"

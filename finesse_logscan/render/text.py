@@ -7,8 +7,10 @@ from datetime import datetime
 
 from tabulate import tabulate
 
+from ..guidance import CLIENT_SIDE, SERVER_WIDE
 from ..report import Report
 from ..timestamps import iso_z
+from .paths import common_dir
 
 MAX_WARNINGS = 40
 MAX_EVIDENCE = 12
@@ -26,6 +28,11 @@ def _short(dt: datetime | None) -> str:
 def render(report: Report) -> str:
     out: list[str] = []
     w = out.append
+    base = common_dir([f.path for f in report.files if f.skipped is None])
+
+    def rel(path: str) -> str:
+        return path[len(base) :] if base and path.startswith(base) else path
+
     w(f"finesse-logscan {report.tool_version}")
     w("")
     w("== Inputs ==")
@@ -37,13 +44,17 @@ def render(report: Report) -> str:
       f"{lines} lines: {parsed} parsed, {lines - parsed} unparsed")  # fmt: skip
     if report.window_start:
         w(f"time window: {_t(report.window_start)} .. {_t(report.window_end)} UTC")
+    if base:
+        w(f"files below: {base}")
     by_family: dict[str, int] = defaultdict(int)
     for f in used:
         by_family[f.family] += 1
     if by_family:
         w("families: " + ", ".join(f"{k} ({v})" for k, v in sorted(by_family.items())))
     if report.nodes:
-        rows = [[n.name, ", ".join(n.utc_offsets), n.utc_offset_source] for n in report.nodes]
+        rows: list[list[object]] = [
+            [n.name, ", ".join(n.utc_offsets), n.utc_offset_source] for n in report.nodes
+        ]
         w(tabulate(rows, headers=["node", "UTC offset", "offset from"], tablefmt="simple"))
     w("")
     w("== Verdict ==")
@@ -60,26 +71,35 @@ def render(report: Report) -> str:
         w("evidence:")
         shown = 0
         for ev in inc.evidence:
-            w(f"  {ev.file}:{ev.line}  {ev.event}")
+            w(f"  {rel(ev.file)}:{ev.line}  {ev.event}")
             shown += 1
         for d in ds:
             for ev in d.evidence:
                 if shown >= MAX_EVIDENCE:
                     break
-                w(f"  {ev.file}:{ev.line}  {ev.event} ({d.agent})")
+                w(f"  {rel(ev.file)}:{ev.line}  {ev.event} ({d.agent})")
                 shown += 1
         total = len(inc.evidence) + sum(len(d.evidence) for d in ds)
         if total > shown:
             w(f"  ... {total - shown} more (see --format json)")
         w("recommended actions:")
-        for i, a in enumerate(inc.recommended_actions, 1):
-            w(f"  {i}. {a}")
+        generic = CLIENT_SIDE if inc.classification == "client-side" else SERVER_WIDE
+        specific = [a for a in inc.recommended_actions if a not in generic]
+        for a in specific:
+            w(f"  - {a}")
+        w(f"  - and the technote's {inc.classification} checklist (below)")
     if report.timeline:
         w("")
         w("== Incident timeline ==")
-        rows = [[_t(e.time), e.time_text or "-", e.node or "-", e.agent or "-", e.event, f"{e.file}:{e.line}"]
+        rows = [[_t(e.time), e.time_text or "-", e.node or "-", e.agent or "-", e.event, f"{rel(e.file)}:{e.line}"]
                 for e in report.timeline]  # fmt: skip
-        w(tabulate(rows, headers=["UTC", "as logged (local)", "node", "agent", "event", "evidence"], tablefmt="simple"))
+        w(
+            tabulate(
+                rows,
+                headers=["UTC", "as logged (local)", "node", "agent", "event", "evidence"],
+                tablefmt="simple",
+            )
+        )
     if report.disconnects:
         w("")
         w("== Disconnects ==")
@@ -92,6 +112,19 @@ def render(report: Report) -> str:
         w(tabulate(rows, headers=["agent", "time (UTC)", "last poll", "idle close", "presence off",
                                   "forced logout", "reason", "state", "outcome", "class", "incident", "hints"],
                    tablefmt="simple"))  # fmt: skip
+    if report.disconnects:
+        w("")
+        w("== Agents ==")
+        per: dict[str, list[str]] = defaultdict(list)
+        for d in report.disconnects:
+            per[d.agent].append(d.outcome)
+        flags = {c.agent: c.flags for c in report.clients}
+        rows = [[a, len(o), o.count("forced-logout"), o.count("recovered"), o.count("unknown"),
+                 ", ".join(sorted({d.incident for d in report.disconnects if d.agent == a})),
+                 ", ".join(flags.get(a, [])) or ("no client log" if a not in flags else "-")]
+                for a, o in sorted(per.items())]  # fmt: skip
+        w(tabulate(rows, headers=["agent", "disconnects", "forced logout", "recovered", "unknown", "incidents",
+                                  "client flags"], tablefmt="simple"))  # fmt: skip
     if report.clients:
         w("")
         w("== Client drift and latency ==")
@@ -102,9 +135,15 @@ def render(report: Report) -> str:
     if report.server_events:
         w("")
         w("== Server events ==")
-        rows = [[_t(s.time), s.node or "-", s.kind, s.detail[:70], f"{s.evidence.file}:{s.evidence.line or '-'}"]
+        rows = [[_t(s.time), s.node or "-", s.kind, s.detail[:70], f"{rel(s.evidence.file)}:{s.evidence.line or '-'}"]
                 for s in report.server_events]  # fmt: skip
         w(tabulate(rows, headers=["UTC", "node", "kind", "detail", "evidence"], tablefmt="simple"))
+    classes = sorted({i.classification for i in report.incidents})
+    for cls in classes:
+        w("")
+        w(f"== The technote's {cls} checklist ==")
+        for i, a in enumerate(CLIENT_SIDE if cls == "client-side" else SERVER_WIDE, 1):
+            w(f"  {i}. {a}")
     if report.warnings:
         w("")
         w(f"== Warnings ({len(report.warnings)}) ==")

@@ -1,0 +1,486 @@
+#!/usr/bin/env python3
+"""Write the realistic sample bundles in sample_logs/ (and bigger ones for benchmarks).
+
+Every line follows the layouts in shared/reference/log-formats.md. The values are invented.
+    python scripts/make_sample_logs.py                 # rewrite sample_logs/
+    python scripts/make_sample_logs.py --scale 500 --hours 8 --out /tmp/big   # benchmark bundle
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+DOMAIN = "fin1a.example.com"
+SERVER_IP = "10.10.20.11"
+UA = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/120.0.0.0 Safari/537.36"
+)
+
+
+@dataclass
+class Bundle:
+    root: Path
+    offset_min: int = -360  # CST
+    rng: random.Random = field(default_factory=lambda: random.Random(7))
+    files: dict[str, list[tuple[datetime, int, str]]] = field(default_factory=dict)
+    seq: int = 0
+    order: int = 0
+
+    # -- time helpers ------------------------------------------------------------------
+    @property
+    def tz(self) -> timezone:
+        return timezone(timedelta(minutes=self.offset_min))
+
+    def local(self, utc: datetime) -> datetime:
+        return utc.astimezone(self.tz).replace(tzinfo=None)
+
+    def add(self, rel: str, utc: datetime, text: str) -> None:
+        self.order += 1
+        self.files.setdefault(rel, []).append((utc, self.order, text))
+
+    # -- openfire ----------------------------------------------------------------------
+    def of(self, name: str, utc: datetime, msg: str) -> None:
+        t = self.local(utc)
+        self.add(f"logs/openfire/{name}", utc, f"{t:%Y.%m.%d %H:%M:%S} {msg}")
+
+    # -- web services ------------------------------------------------------------------
+    def ws(self, utc: datetime, thread: str, mnemonic: str, body: str, sev: int = 6) -> None:
+        t = self.local(utc)
+        off = self.offset_min
+        sign = "-" if off < 0 else "+"
+        stamp = (
+            f"{t:%b %d %Y %H:%M:%S}.{t.microsecond // 1000:03d} {sign}{abs(off) // 60:02d}{abs(off) % 60:02d}"
+        )
+        self.add(
+            "logs/webservices/WS",
+            utc,
+            f"{{seq}}: {SERVER_IP}: {stamp}: %CCBU_{thread}-{sev}-{mnemonic}: {body}",
+        )
+
+    # -- client logs -------------------------------------------------------------------
+    def client(
+        self, agent: str, utc: datetime, source: str, msg: str, client_off: int, synced: bool = True
+    ) -> None:
+        ct = utc.astimezone(timezone(timedelta(minutes=client_off)))
+        sign = "-" if client_off < 0 else "+"
+        cstamp = f"{ct:%Y-%m-%dT%H:%M:%S}.{ct.microsecond // 1000:03d} {sign}{abs(client_off) // 60:02d}:{abs(client_off) % 60:02d}"
+        st = self.local(utc)
+        sstamp = (
+            f"{st:%b %d %Y %H:%M:%S}.{st.microsecond // 1000:03d} -0600"
+            if synced
+            else "--- -- ---- --:--:--.--- -----"
+        )
+        self.add(
+            f"logs/clientlogs/{agent}/WS-CLIENT", utc, f"{cstamp}: : {DOMAIN}: {sstamp}: {source} : {msg}"
+        )
+
+    def write(self, layout: str) -> None:
+        for rel, rows in self.files.items():
+            rows.sort(key=lambda r: (r[0], r[1]))
+            path = self.root / layout / rel
+            lines = []
+            if rel.startswith("logs/webservices/"):
+                first = self.local(rows[0][0])
+                path = path.with_name(
+                    f"Desktop-webservices.{first:%Y-%m-%dT%H-%M-%S}.{first.microsecond // 1000:03d}.log"
+                )
+                for _, _, text in rows:
+                    self.seq += 1
+                    lines.append(text.replace("{seq}", f"{self.seq:010d}", 1))
+            elif rel.startswith("logs/clientlogs/"):
+                agent = rel.split("/")[2]
+                first = rows[0][0]
+                path = (
+                    path.with_name(f"agent{agent}_{first:%Y-%m-%dT%H-%M-%S}.txt").parent.parent
+                    / path.with_name(f"agent{agent}_{first:%Y-%m-%dT%H-%M-%S}.txt").name
+                )
+                lines.append(UA)
+                lines.extend(text for _, _, text in rows)
+            else:
+                lines.extend(text for _, _, text in rows)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+@dataclass
+class Agent:
+    id: str
+    sid: str
+    login: datetime
+    client_off: int = -360
+    drift_ms: int = 400
+    rtt_ms: int = 25
+    client_log: bool = False
+
+    @property
+    def jid(self) -> str:
+        return f"{self.id}@{DOMAIN}/desktop"
+
+
+def sid(rng: random.Random) -> str:
+    return f"{rng.getrandbits(32):08x}"
+
+
+def session_start(b: Bundle, a: Agent, t: datetime) -> None:
+    port = b.rng.randint(49152, 65000)
+    b.of(
+        "debug.log",
+        t,
+        f"REQUEST /http-bind/ on org.eclipse.jetty.server.nio.SelectChannelConnector$SelectChannelHttpConnection@2d5a26@{SERVER_IP}:7443<->10.30.1.{int(a.id) % 200}:{port}",
+    )
+    b.of(
+        "debug.log",
+        t,
+        f'HTTPBindLog: HTTP RECVD({a.sid}): <body sid="{a.sid}" rid="{b.rng.randint(10**8, 10**9)}"/>',
+    )
+    b.of(
+        "debug.log",
+        t,
+        f"consumeResponse: org.jivesoftware.openfire.http.HttpSession@d7653 status: 3 address: {a.jid} id: {a.sid} presence:",
+    )
+    b.of("debug.log", t, f'<presence from="{a.jid}">')
+    b.of(
+        "debug.log",
+        t,
+        '<c xmlns="http://jabber.org/protocol/caps" hash="sha-1" node="http://jabber.cisco.com/caxl" ver="VNC6fNwvCxe6FJfDJlryVJRwM="/>',
+    )
+    b.of("debug.log", t, f"</presence> rid: {b.rng.randint(10**8, 10**9)}")
+    b.ws(
+        t,
+        "Smack Listener Processor (1)",
+        "PRESENCE_NOTIFICATION",
+        f"%[presence=available][usr={a.id}]: Received presence available from {a.jid}",
+    )
+
+
+def polling(b: Bundle, a: Agent, start: datetime, stop: datetime, until: datetime) -> None:
+    """The 30 s BOSH poll from `start` to `stop` (when the client goes quiet), and the server's
+    30 s activity checks until `until` (the idle close)."""
+    t = start
+    sent = 4
+    while t < until:
+        if t <= stop:
+            b.of(
+                "debug.log",
+                t,
+                f'HTTPBindLog: HTTP RECVD({a.sid}): <body sid="{a.sid}" rid="{b.rng.randint(10**8, 10**9)}"/>',
+            )
+            ms = 0
+        else:
+            ms = int((t - stop).total_seconds() * 1000) + b.rng.randint(0, 40)
+        b.of(
+            "debug.log",
+            t + timedelta(seconds=5),
+            f"Session (id={a.sid}) was last active {ms} ms ago: {a.jid}",
+        )
+        epoch = int((t + timedelta(seconds=5)).timestamp() * 1000) + b.rng.randint(0, 900)
+        b.of(
+            "debug.log",
+            t + timedelta(seconds=5),
+            f"time={epoch}, JID={a.jid}, msgs_sent={sent}, msgs_queue=0, msgs_drop=0, bytes_sent={sent * 937}",
+        )
+        sent += 1
+        t += timedelta(seconds=30)
+
+
+def client_samples(
+    b: Bundle, a: Agent, start: datetime, end: datetime, rtts: list[int] | None = None
+) -> None:
+    if not a.client_log:
+        return
+    b.client(
+        a.id,
+        start - timedelta(seconds=3),
+        "Container",
+        "FailoverMonitor.init(): Establishing BOSH connection...",
+        a.client_off,
+        synced=False,
+    )
+    b.client(
+        a.id,
+        start - timedelta(seconds=2),
+        "Container",
+        "Connection status: connected",
+        a.client_off,
+        synced=False,
+    )
+    t, i = start, 0
+    while t < end:
+        rtt = rtts[i % len(rtts)] if rtts else a.rtt_ms + b.rng.randint(-5, 5)
+        drift = a.drift_ms + b.rng.randint(-30, 30)
+        cz = t - timedelta(milliseconds=drift)
+        b.client(
+            a.id,
+            t,
+            "Container",
+            f"Client: {cz:%Y-%m-%dT%H:%M:%S}.{cz.microsecond // 1000:03d}Z, Server: {t:%Y-%m-%dT%H:%M:%S}.{t.microsecond // 1000:03d}Z, Drift: {drift}ms, Network Latency (round trip): {rtt}ms",
+            a.client_off,
+        )
+        t += timedelta(seconds=60)
+        i += 1
+
+
+def cti_state(b: Bundle, a: Agent, t: datetime, state: int, name: str, reason: int) -> None:
+    epoch = int(t.timestamp() * 1000)
+    b.ws(
+        t,
+        "CTIMessageEventExecutor-0",
+        "DECODED_MESSAGE_FROM_CTI_SERVER",
+        f"%[cti_message=CTIAgentStateEvent [monitorID=0, peripheralID=5000, sessionID=0, skillGroupNumber=-1, skillGroupPriority=0, "
+        f"agentState={state} ({name}), eventReasonCode={reason}, numFltSkillGroup=0, agentID={a.id}, agentExtension=1{a.id[-4:]}, "
+        f"duration=null, nextAgentState=null, fltSkillGroupNumberList=[], fltSkillGroupIDList=[]]CTIMessageBean [invokeID=null, "
+        f'msgID=30, timeTracker={{"id":"AgentStateEvent","CTI_MSG_RECEIVED":{epoch},"CTI_MSG_DISPATCH":{epoch + 1}}}]][cti_response_time=0]: '
+        "Decoded Message to Finesse from backend cti server",
+    )
+
+
+def drop_chain(
+    b: Bundle,
+    a: Agent,
+    stop: datetime,
+    *,
+    forced: bool,
+    state: tuple[int, str] = (1, "LOGOUT"),
+    wrap_cti: bool = False,
+) -> datetime:
+    """Polls stop at `stop`: idle close ~60 s later, presence off, forced logout 60 s after."""
+    # the server checks every 30 s; the close comes on the first check more than 60 s after the last poll
+    close = stop + timedelta(seconds=60)
+    close = close + timedelta(seconds=(30 - (close - a.login).total_seconds() % 30) % 30 + 5)
+    b.of(
+        "info.log",
+        close,
+        f"Closing idle session (id={a.sid}): {a.jid} after inactivity for more than threshold value of 60",
+    )
+    b.of("info.log", close, f"A session is closed for {a.jid}")
+    b.of(
+        "debug.log",
+        close + timedelta(seconds=1),
+        f'Unable to route packet. No session is available so store offline. <message from="pubsub.{DOMAIN}" to="{a.jid}" id="/finesse/api/User/{a.id}__{a.jid}__Xk2"><event xmlns="http://jabber.org/protocol/pubsub#event"/></message>',
+    )
+    p = close + timedelta(milliseconds=630)
+    b.ws(
+        p,
+        "Smack Listener Processor (1)",
+        "PRESENCE_NOTIFICATION",
+        f"%[presence=unavailable][usr={a.id}]: Received presence unavailable from {a.jid}",
+    )
+    b.ws(
+        p + timedelta(milliseconds=1),
+        "Smack Listener Processor (1)",
+        "UNSUBSCRIBE_REQUEST",
+        f"Unsubscribing {a.jid} from /finesse/api/User/{a.id}",
+    )
+    b.ws(
+        p + timedelta(seconds=31),
+        "pool-8-thread-1",
+        "AGENT_PRESENCE_MONITOR",
+        f"%[agent_id={a.id}]: Agent {a.id} still unavailable, logout pending",
+    )
+    if not forced:
+        return close
+    fl = p + timedelta(seconds=60)
+    b.ws(
+        fl,
+        "CoreImpl-worker12",
+        "PRESENCE DRIVEN LOGOUT",
+        f"%[agent_id={a.id}]: Presence driven logout of agent {a.id} after 60 seconds unavailable",
+    )
+    text = (
+        f"Sending SetAgentStateReq to CTI server: agentstate : {state[0]}, workmode : 0, reason code: 255, forceflag :1, "
+        f"agentcapacity: 1, agenttext: {a.id}, agentid: {a.id}, peripheralid: 5000"
+    )
+    if wrap_cti:  # the technote shows this record wrapped over two lines
+        head, tail = text.split("workmode", 1)
+        text = head + "\nworkmode" + tail
+    b.ws(fl + timedelta(milliseconds=1), "CoreImpl-worker12", "MESSAGE_TO_CTI_SERVER", text)
+    cti_state(b, a, fl + timedelta(milliseconds=11), state[0], state[1], 255)
+    return close
+
+
+def background(b: Bundle, agents: list[Agent], start: datetime, end: datetime) -> None:
+    """Ordinary web services traffic: state changes, publishes, queue statistics."""
+    t = start
+    while t < end:
+        a = b.rng.choice(agents)
+        if a.login <= t:
+            req = f"{b.rng.getrandbits(64):016x}"
+            b.ws(
+                t,
+                f"http-bio-8443-exec-{b.rng.randint(1, 40)}",
+                "API_REQUEST",
+                f"%[request_id={req}][request_method=user.PUT][request_ parameters= state:READY][usr={a.id}]: Handling user state change",
+            )
+            b.ws(
+                t + timedelta(milliseconds=40),
+                "CTIMessageEventExecutor-0",
+                "XMPP_PUBLISH_ASYNCHRONOUS",
+                f"%[node=/finesse/api/User/{a.id}]: Publishing user update",
+            )
+        b.ws(
+            t + timedelta(milliseconds=500),
+            "pool-21-thread-1",
+            "QUEUE_STATISTICS_REQUEST",
+            "%[queue_count=4]: Polling queue statistics",
+        )
+        t += timedelta(seconds=b.rng.randint(5, 25))
+
+
+def logins(b: Bundle, agents: list[Agent]) -> None:
+    for a in agents:
+        session_start(b, a, a.login)
+        cti_state(b, a, a.login + timedelta(seconds=1), 2, "NOT_READY", 0)
+
+
+def client_side(root: Path) -> None:
+    b = Bundle(root)
+    t0 = datetime(2026, 3, 4, 20, 0, 0, tzinfo=UTC)  # 14:00 CST
+    end = t0 + timedelta(minutes=20)
+    agents = [Agent(f"10010{i:02d}", sid(b.rng), t0 + timedelta(seconds=7 * i)) for i in range(1, 13)]
+    by = {a.id: a for a in agents}
+    by["1001003"].client_log = True
+    by["1001010"].client_log = True
+    by["1001010"].drift_ms = 4600
+    by["1001010"].client_off = -300  # a remote agent one zone east
+    logins(b, agents)
+    background(b, agents, t0, end)
+    # 1001003: PC put to sleep at 14:05:10 -> idle close -> forced logout (UCCX: LOGOUT)
+    a = by["1001003"]
+    stop = t0 + timedelta(minutes=5, seconds=10)
+    close = drop_chain(b, a, stop, forced=True, wrap_cti=True)
+    polling(b, a, a.login, stop, close)
+    client_samples(b, a, a.login + timedelta(seconds=20), stop)
+    # 1001007: browser refresh at 14:09:00: a new session at once, the old one idles out -> recovered
+    a = by["1001007"]
+    stop = t0 + timedelta(minutes=9)
+    close = drop_chain(b, a, stop, forced=False)
+    polling(b, a, a.login, stop, close)
+    new = Agent(a.id, sid(b.rng), stop + timedelta(seconds=4))
+    session_start(b, new, new.login)
+    b.ws(
+        close + timedelta(seconds=1),
+        "Smack Listener Processor (1)",
+        "PRESENCE_NOTIFICATION",
+        f"%[presence=available][usr={a.id}]: Received presence available from {new.jid}",
+    )
+    polling(b, new, new.login, end, end)
+    # 1001010: remote agent with drifting clock and a lossy link; the link drops at 14:14:20
+    a = by["1001010"]
+    stop = t0 + timedelta(minutes=14, seconds=20)
+    close = drop_chain(b, a, stop, forced=True)
+    polling(b, a, a.login, stop, close)
+    client_samples(b, a, a.login + timedelta(seconds=20), stop, rtts=[180, 240, 2350, 310, 1900, 260])
+    b.client(
+        a.id,
+        stop + timedelta(seconds=40),
+        "Container",
+        f"Lost connection to {DOMAIN}. Please wait for a reachable Finesse Server to be found...",
+        a.client_off,
+    )
+    # 1001005: signs out normally at 14:12:00 (not a disconnect)
+    a = by["1001005"]
+    out = t0 + timedelta(minutes=12)
+    polling(b, a, a.login, out, out)
+    b.ws(
+        out,
+        "http-bio-8443-exec-7",
+        "API_REQUEST",
+        f"%[request_id=77ab][request_method=user.PUT][request_ parameters= state:LOGOUT][usr={a.id}]: Handling user state change",
+    )
+    cti_state(b, a, out + timedelta(milliseconds=300), 1, "LOGOUT", 0)
+    b.of(
+        "debug.log",
+        out + timedelta(seconds=1),
+        f'HTTPBindLog: HTTP RECVD({a.sid}): <body sid="{a.sid}" rid="99" type="terminate"/>',
+    )
+    b.of("info.log", out + timedelta(seconds=1), f"A session is closed for {a.jid}")
+    for a in agents:
+        if a.id not in ("1001003", "1001007", "1001010", "1001005"):
+            polling(b, a, a.login, end, end)
+    b.write("fin1a.example.com/20260304142100/activelog/desktop")
+
+
+def server_wide(root: Path) -> None:
+    """A network outage between the agents' site and Finesse: 12 of 14 agents go quiet at 14:08."""
+    b = Bundle(root)
+    b.rng = random.Random(11)
+    t0 = datetime(2026, 3, 4, 20, 0, 0, tzinfo=UTC)
+    end = t0 + timedelta(minutes=16)
+    agents = [Agent(f"20020{i:02d}", sid(b.rng), t0 + timedelta(seconds=5 * i)) for i in range(1, 15)]
+    agents[0].client_log = True
+    agents[13].client_log = True  # an agent at the other site, unaffected
+    logins(b, agents)
+    background(b, agents, t0, end)
+    outage = t0 + timedelta(minutes=8)
+    for i, a in enumerate(agents):
+        if i < 12:
+            stop = outage + timedelta(seconds=b.rng.randint(0, 29))
+            close = drop_chain(b, a, stop, forced=True, state=(2, "NOT_READY"))
+            polling(b, a, a.login, stop, close)
+            client_samples(b, a, a.login + timedelta(seconds=15), stop)
+            if a.client_log:
+                b.client(
+                    a.id,
+                    stop + timedelta(seconds=35),
+                    "Container",
+                    "Connection status: disconnected",
+                    a.client_off,
+                )
+        else:
+            polling(b, a, a.login, end, end)
+            client_samples(b, a, a.login + timedelta(seconds=15), end)
+    b.write("fin1a.example.com/20260304141700/activelog/desktop")
+
+
+def scaled(root: Path, agents_n: int, hours: float) -> None:
+    """A large client-side bundle for benchmarks: many agents, a few drops per hour."""
+    b = Bundle(root)
+    b.rng = random.Random(3)
+    t0 = datetime(2026, 3, 4, 14, 0, 0, tzinfo=UTC)
+    end = t0 + timedelta(hours=hours)
+    agents = [
+        Agent(f"3{i:06d}", sid(b.rng), t0 + timedelta(seconds=b.rng.randint(0, 600))) for i in range(agents_n)
+    ]
+    logins(b, agents)
+    background(b, agents, t0, end)
+    for a in agents:
+        if b.rng.random() < 0.05:
+            stop = a.login + timedelta(seconds=b.rng.randint(900, int(hours * 3600) - 600))
+            close = drop_chain(b, a, stop, forced=True)
+            polling(b, a, a.login, stop, close)
+        else:
+            polling(b, a, a.login, end, end)
+    b.write(f"fin1a.example.com/{t0:%Y%m%d%H%M%S}/activelog/desktop")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parent.parent / "sample_logs")
+    ap.add_argument(
+        "--scale", type=int, default=0, help="write one large bundle with this many agents instead"
+    )
+    ap.add_argument("--hours", type=float, default=8.0)
+    args = ap.parse_args()
+    if args.scale:
+        scaled(args.out, args.scale, args.hours)
+        return
+    for name, fn in (("client-side", client_side), ("server-wide", server_wide)):
+        target = args.out / name
+        if target.exists():
+            import shutil
+
+            shutil.rmtree(target)
+        fn(target)
+    print(
+        json.dumps(sorted(str(p.relative_to(args.out)) for p in args.out.rglob("*") if p.is_file()), indent=1)
+    )
+
+
+if __name__ == "__main__":
+    main()

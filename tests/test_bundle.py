@@ -1,0 +1,228 @@
+"""Bundles as they arrive: archives, nesting, compression, rotation, damage, unsafe members."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import os
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from finesse_logscan import ScanOptions, scan
+from finesse_logscan.bundle import BundleReader, Limits
+from finesse_logscan.cli import cli
+
+from .builders import Node
+
+OPENFIRE = "desktop/logs/openfire"
+
+
+def bundle(tmp_path: Path) -> Path:
+    n = Node(tmp_path / "src", name="fin1")
+    n.full_drop("1001003", "aa11", 0, 300)
+    n.polls("1001004", "bb22", 0, 900, 900)
+    return n.write()
+
+
+def files_under(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def make_zip(members: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+def make_tgz(members: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tf:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            info.mtime = 1_700_000_000
+            tf.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+def summary(paths: list[str]) -> tuple[str, list[tuple[str, str]], list[str]]:
+    r = scan(paths)
+    return (
+        r.verdict,
+        [(d.agent, d.outcome) for d in r.disconnects],
+        sorted(f.family for f in r.files if f.skipped is None),
+    )
+
+
+@pytest.mark.parametrize("kind", ["zip", "tgz", "zip-in-tgz", "tgz-in-zip", "gz-members"])
+def test_archive_forms_give_the_same_diagnosis(tmp_path: Path, kind: str) -> None:
+    src = bundle(tmp_path)
+    expected = summary([str(src)])
+    members = files_under(src)
+    if kind == "zip":
+        data, name = make_zip(members), "b.zip"
+    elif kind == "tgz":
+        data, name = make_tgz(members), "b.tgz"
+    elif kind == "zip-in-tgz":
+        data, name = make_tgz({"upload/inner.zip": make_zip(members)}), "b.tar.gz"
+    elif kind == "tgz-in-zip":
+        data, name = make_zip({"inner.tgz": make_tgz(members)}), "b.zip"
+    else:
+        data, name = make_zip({k + ".gz": gzip.compress(v) for k, v in members.items()}), "b.zip"
+    archive = tmp_path / name
+    archive.write_bytes(data)
+    before = set(os.listdir(tmp_path))
+    assert summary([str(archive)]) == expected
+    assert set(os.listdir(tmp_path)) == before  # nothing written beside the input
+
+
+def test_node_from_host_folder_and_two_bundles(tmp_path: Path) -> None:
+    a = Node(tmp_path / "a", name="fin1a.example.com")
+    a.full_drop("1001003", "aa11", 0, 300)
+    b = Node(tmp_path / "b", name="fin1b.example.com")
+    b.full_drop("1001004", "bb22", 0, 900)
+    r = scan([str(a.write()), str(b.write())])
+    assert [n.name for n in r.nodes] == ["fin1a.example.com", "fin1b.example.com"]
+    assert {d.agent: d.node for d in r.disconnects} == {
+        "1001003": "fin1a.example.com",
+        "1001004": "fin1b.example.com",
+    }
+
+
+def test_overlapping_rotated_copies_count_events_once(tmp_path: Path) -> None:
+    src = bundle(tmp_path)
+    info = src / "fin1" / OPENFIRE / "info.log"
+    text = info.read_text()
+    # the rotated copy holds the same lines plus older ones; it is gzipped too
+    (info.parent / "info.log.1.gz").write_bytes(
+        gzip.compress(("2026.03.04 13:00:00 A session is closed for z@x/desktop\n" + text).encode())
+    )
+    r = scan([str(src)])
+    assert len(r.disconnects) == 1
+    assert any("counted once" in w for w in r.warnings)
+    rotated = [f for f in r.files if f.path.endswith("info.log.1.gz")]
+    assert (
+        rotated
+        and rotated[0].family == "openfire"
+        and rotated[0].duplicates + next(f for f in r.files if f.path.endswith("info.log")).duplicates == 2
+    )
+
+
+def test_encodings_and_damage_are_counted_not_fatal(tmp_path: Path) -> None:
+    src = bundle(tmp_path)
+    debug = src / "fin1" / OPENFIRE / "debug.log"
+    good = debug.read_bytes()
+    junk = (
+        b"\xef\xbb\xbf2026.03.04 13:59:00 caf\xe9 latin-1 line\r\n"  # BOM + Latin-1 + CRLF
+        b"2026.03.04 13:59:01 nul\x00byte\n"
+        b"\x00\x01\x02\x03\xff\xfe binary junk\n"
+        b"2026.03.04 13:59:02 invalid xml char \x0b\x1f here\n"
+        + b"2026.03.04 13:59:03 "
+        + b"<x>" * 40000
+        + b"\n"  # 120 KB line
+    )
+    debug.write_bytes(junk + good + b"2026.03.04 14:30:00 truncated mid-li")
+    r = scan([str(src)])
+    f = next(f for f in r.files if f.path.endswith("debug.log"))
+    assert f.lines == f.parsed + f.unparsed
+    assert f.lines == good.count(b"\n") + 6
+    text = " ".join(f.warnings)
+    assert "cp1252" in text and "NUL" in text and "longer than" in text and "no line ending" in text
+    assert [d.agent for d in r.disconnects] == ["1001003"]
+
+
+def test_unknown_and_empty_files_are_listed_as_skipped(tmp_path: Path, runner: CliRunner) -> None:
+    src = bundle(tmp_path)
+    (src / "fin1" / "notes.txt").write_text("some notes\n")
+    (src / "fin1" / OPENFIRE / "empty.log").write_text("")
+    (src / "fin1" / OPENFIRE / "warn.log").write_text("this is not openfire\n")
+    r = scan([str(src)])
+    reasons = {Path(f.path).name: f.skipped for f in r.files if f.skipped}
+    assert reasons["notes.txt"] == "not a known Finesse log layout"
+    assert reasons["empty.log"] == "empty file"
+    assert "name suggests openfire" in (reasons["warn.log"] or "")
+    out = runner.invoke(cli, ["files", str(src)]).output
+    assert "skipped: empty file" in out
+
+
+def test_symlinks_and_link_members_are_skipped(tmp_path: Path) -> None:
+    src = bundle(tmp_path)
+    target = tmp_path / "secret.txt"
+    target.write_text("2026.03.04 14:00:00 Openfire stopped\n")
+    (src / "fin1" / OPENFIRE / "link.log").symlink_to(target)
+    r = scan([str(src)])
+    assert any("symbolic link" in reason for _, reason in r.skipped)
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tf:
+        info = tarfile.TarInfo("desktop/logs/openfire/evil.log")
+        info.type = tarfile.SYMTYPE
+        info.linkname = "/etc/passwd"
+        tf.addfile(info)
+        dev = tarfile.TarInfo("desktop/logs/openfire/dev")
+        dev.type = tarfile.CHRTYPE
+        tf.addfile(dev)
+    (tmp_path / "t.tar").write_bytes(buf.getvalue())
+    r2 = scan([str(tmp_path / "t.tar")])
+    reasons = [reason for _, reason in r2.skipped]
+    assert any("link member" in x for x in reasons) and any("special member" in x for x in reasons)
+
+
+def test_member_names_are_sanitised(tmp_path: Path) -> None:
+    data = make_zip(
+        {"../../desktop/logs/openfire/\x1b[31mred.log": b"2026.03.04 14:00:00 Openfire stopped\n"}
+    )
+    (tmp_path / "z.zip").write_bytes(data)
+    r = scan([str(tmp_path / "z.zip")])
+    assert r.files and "\x1b" not in r.files[0].path and ".." not in r.files[0].path
+
+
+def test_gzip_bomb_stops_with_clear_error(tmp_path: Path, runner: CliRunner) -> None:
+    bomb = gzip.compress((b"2026.03.04 14:00:00 " + b"A" * 4075 + b"\n") * 16384)  # 64 MiB, packs ~700:1
+    (tmp_path / "debug.log.gz").write_bytes(bomb)
+    r = scan(
+        [str(tmp_path / "debug.log.gz")], ScanOptions(limits=Limits(max_ratio=100, ratio_grace_bytes=1 << 20))
+    )
+    assert any("expands more than" in e for e in r.errors)
+    r = scan([str(tmp_path / "debug.log.gz")], ScanOptions(limits=Limits(max_uncompressed_bytes=1 << 20)))
+    assert any("--max-uncompressed" in e for e in r.errors)
+    result = runner.invoke(cli, ["analyze", str(tmp_path / "debug.log.gz"), "--max-uncompressed", "1000000"])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage"])
+def test_corrupt_archives_are_one_line_errors(tmp_path: Path, runner: CliRunner, damage: str) -> None:
+    src = bundle(tmp_path)
+    data = make_tgz(files_under(src))
+    data = data[: len(data) // 2] if damage == "truncated" else b"\x1f\x8b" + os.urandom(2000)
+    (tmp_path / "b.tgz").write_bytes(data)
+    result = runner.invoke(cli, ["files", str(tmp_path / "b.tgz")])
+    assert "Traceback" not in result.output
+    assert "b.tgz" in result.output
+    bad_zip = tmp_path / "c.zip"
+    bad_zip.write_bytes(b"PK\x03\x04" + os.urandom(100))
+    result = runner.invoke(cli, ["analyze", str(bad_zip)])
+    assert result.exit_code == 2 and "c.zip" in result.output and "Traceback" not in result.output
+
+
+def test_partial_input_reports_and_keeps_going(tmp_path: Path, runner: CliRunner) -> None:
+    src = bundle(tmp_path)
+    result = runner.invoke(cli, ["analyze", str(src), str(tmp_path / "missing.zip"), "--format", "json"])
+    assert result.exit_code == 0
+    data = json.loads(result.output)
+    assert any("missing.zip" in w for w in data["warnings"])
+    assert data["disconnects"]
+
+
+def test_reader_streams_tar_members_without_extracting(tmp_path: Path) -> None:
+    data = make_tgz({"a/desktop/logs/openfire/info.log": b"2026.03.04 14:00:00 Openfire stopped\n"})
+    (tmp_path / "x.tgz").write_bytes(data)
+    reader = BundleReader()
+    seen = [(s.path, s.stream.read()) for s in reader.iter_sources([str(tmp_path / "x.tgz")])]
+    assert seen == [("a/desktop/logs/openfire/info.log", b"2026.03.04 14:00:00 Openfire stopped\n")]

@@ -1,0 +1,72 @@
+"""Golden text and JSON reports for the sample bundles (regenerate with --update-golden)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from jsonschema import Draft202012Validator
+
+from finesse_logscan.cli import cli
+
+from .conftest import ROOT
+
+GOLDEN = Path(__file__).parent / "golden"
+SCHEMA = json.loads((ROOT / "finesse_logscan" / "data" / "report.schema.json").read_text())
+BUNDLES = ["client-side", "server-wide"]
+
+
+def _run(args: list[str]) -> str:
+    result = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.mark.parametrize("bundle", BUNDLES)
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_golden(bundle: str, fmt: str, in_root: Path, update_golden: bool) -> None:
+    out = _run(["analyze", f"sample_logs/{bundle}", "--format", fmt])
+    path = GOLDEN / f"{bundle}.{'txt' if fmt == 'text' else 'json'}"
+    if update_golden:
+        path.write_text(out, encoding="utf-8")
+    assert out == path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("bundle", BUNDLES)
+def test_json_matches_schema_and_is_stable(bundle: str, in_root: Path) -> None:
+    first = _run(["analyze", f"sample_logs/{bundle}", "--format", "json"])
+    second = _run(["analyze", f"sample_logs/{bundle}", "--format", "json"])
+    assert first == second
+    data = json.loads(first)
+    errors = sorted(Draft202012Validator(SCHEMA).iter_errors(data), key=str)
+    assert errors == []
+    for f in data["files"]:
+        assert f["lines"] == f["parsed"] + f["unparsed"]
+
+
+def test_client_side_sample_diagnosis(in_root: Path) -> None:
+    data = json.loads(_run(["analyze", "sample_logs/client-side", "--format", "json"]))
+    assert data["verdict"] == "client-side"
+    outcome = {d["agent"]: d["outcome"] for d in data["disconnects"]}
+    assert outcome == {"1001003": "forced-logout", "1001007": "recovered", "1001010": "forced-logout"}
+    assert "1001005" not in outcome  # signed out normally
+    flagged = {c["agent"]: c["flags"] for c in data["clients"]}
+    assert flagged["1001010"] == ["clock-drift", "high-latency"] and flagged["1001003"] == []
+    hints = {d["agent"]: d["hints"] for d in data["disconnects"]}
+    assert "clock-drift" in hints["1001010"] and "high-latency" in hints["1001010"]
+    assert all(i["classification"] == "client-side" for i in data["incidents"])
+    assert data["nodes"] == [
+        {"name": "fin1a.example.com", "utc_offset_source": "webservices", "utc_offsets": ["-06:00"]}
+    ]
+
+
+def test_server_wide_sample_diagnosis(in_root: Path) -> None:
+    data = json.loads(_run(["analyze", "sample_logs/server-wide", "--format", "json"]))
+    assert data["verdict"] == "server-wide"
+    assert len(data["incidents"]) == 1
+    inc = data["incidents"][0]
+    assert inc["classification"] == "server-wide" and len(inc["agents"]) == 12
+    assert {d["resulting_state"] for d in data["disconnects"]} == {"NOT_READY"}
+    assert "2002013" not in inc["agents"] and "2002014" not in inc["agents"]

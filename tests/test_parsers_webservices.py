@@ -1,0 +1,152 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from finesse_logscan.event import Kind
+from finesse_logscan.parsers import webservices
+
+from .conftest import run_parser
+
+# the technote's web services chain, with the truncated mnemonics completed in two spellings
+TECHNOTE = """\
+0000001043: 10.10.10.101: Jun 17 2017 00:16:04.630 +0530: %CCBU_Smack Listener Processor (1)-6-PRESENCE_NOTIFICATION: %[presence=unavailable][usr=1001003]: Received presence unavailable from 1001003@fin1.example.com/desktop
+0000000417: 10.10.10.101: Jun 17 2017 00:16:04.631 +0530: %CCBU_Smack Listener Processor (1)-6-UNSUBSCRIBE_REQUEST: Unsubscribing 1001003@fin1.example.com/desktop
+0000001044: 10.10.10.101: Jun 17 2017 00:16:04.631 +0530: %CCBU_Smack Listener Processor (1)-6-AGENT_PING: Agent 1001003
+0000001051: 10.10.10.101: Jun 17 2017 00:16:35.384 +0530: %CCBU_pool-8-thread-1-6-AGENT_PRESENCE_MONITOR: Agent 1001003 logout scheduled
+0000001060: 10.10.10.101:: Jun 17 2017 00:17:04.632 +0530: %CCBU_CoreImpl-worker12-6-PRESENCE DRIVEN LOGOUT: %[agent_id=1001003]: Presence driven logout
+0000001061: 10.10.10.101:: Jun 17 2017 00:17:04.633 +0530: %CCBU_CoreImpl-worker12-6-MESSAGE_TO_CTI_SERVER: SetAgentStateReq agentstate :
+1, workmode : 0, reason code: 255, forceflag :1, agentcapacity: 1, agenttext: 1001003, agentid: 1001003,
+0000001066: 10.10.10.101:: Jun 17 2017 00:17:04.643 +0530: %CCBU_CTIMessageEventExecutor-0-6-DECODED_MESSAGE_FROM_CTI_SERVER: %[cti_message=CTIAgentStateEvent [monitorID=0, peripheralID=5000,
+skillGroupNumber=-1, skillGroupPriority=0, agentState=1 (LOGOUT), eventReasonCode=255, numFltSkillGroup=0, agentID=1001003,
+duration=null, nextAgentState=null, fltSkillGroupNumberList=[], fltSkillGroupIDList=[]]CTIMessageBean [invokeID=null,
+msgID=30, timeTracker={"id":"AgentStateEvent","CTI_MSG_RECEIVED":1497638824642,"CTI_MSG_DISPATCH":1497638824643}]][cti_response_time=0]:
+Decoded Message to Finesse from backend cti server
+"""
+
+
+def test_sniff() -> None:
+    assert webservices.sniff(TECHNOTE.splitlines()[:1])
+    assert webservices.sniff(["Jun 17 2017 00:16:04.630 +0530: %CCBU_main-6-STARTUP: hello"])  # no prefix
+    assert not webservices.sniff(["2017.06.17 00:16:04 Openfire stopped"])
+    assert not webservices.sniff(["Jun 17 16:14:19 fin1 local7 2 : 6: no ccbu here"])
+
+
+def test_technote_chain() -> None:
+    events, ctx = run_parser(webservices, TECHNOTE)
+    kinds = [e.kind for e in events]
+    assert kinds == [
+        Kind.PRESENCE_UNAVAILABLE,
+        Kind.PRESENCE_DRIVEN_LOGOUT,
+        Kind.CTI_MESSAGE,
+        Kind.CTI_AGENT_STATE,
+    ]
+    assert all(e.agent == "1001003" for e in events)
+    assert events[0].time == datetime(2017, 6, 16, 18, 46, 4, 630000, tzinfo=UTC)
+    assert events[0].time_text == "Jun 17 2017 00:16:04.630 +0530"
+    msg = events[2]
+    assert msg.attrs["reason_code"] == 255 and msg.attrs["force"] == 1 and msg.attrs["state"] == "LOGOUT"
+    state = events[3]
+    assert state.attrs["state"] == "LOGOUT" and state.attrs["reason_code"] == 255
+    assert (ctx.parsed, ctx.unparsed) == (12, 0)
+    assert ctx.warnings == []  # the timeTracker epoch agrees with the offset
+    assert [(r.offset_minutes, r.source) for r in ctx.offsets] == [(330, "webservices")]
+
+
+def test_epoch_disagreeing_with_offset_is_warned() -> None:
+    line = (
+        "0000000001: 10.1.1.1: Jun 17 2017 00:17:04.643 +0000: %CCBU_CTIMessageEventExecutor-0-6-DECODED_MESSAGE_FROM_CTI_SERVER: "
+        '%[cti_message=CTIAgentStateEvent [agentState=3 (AVAILABLE), agentID=7, timeTracker={"CTI_MSG_RECEIVED":1497638824642}]]: x'
+    )
+    _, ctx = run_parser(webservices, line)
+    assert any("timeTracker" in w for w in ctx.warnings)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # empty host
+        "0000837786:: Jun 20 2017 10:00:00.000 -0400: %CCBU_CoreImpl-worker3-6-PRESENCE_DRIVEN_LOGOUT: %[agent_id=1001003]: x",
+        # no seq/host prefix at all
+        "Jun 20 2017 10:00:00.000 -0400: %CCBU_CoreImpl-worker3-6-PRESENCE DRIVEN LOGOUT: agentid: 1001003",
+        # underscore-padded thread (sibling products) and lower-case spacing variant of the mnemonic
+        "0000000001: 10.1.1.1: Jun 20 2017 10:00:00.000 -0400: %CCBU___________CoreImpl-worker3-6-Presence Driven Logout: agentID=1001003",
+    ],
+)
+def test_presence_driven_logout_variants(line: str) -> None:
+    events, ctx = run_parser(webservices, line)
+    assert [e.kind for e in events] == [Kind.PRESENCE_DRIVEN_LOGOUT]
+    assert events[0].agent == "1001003"
+    assert ctx.unparsed == 0
+
+
+def test_split_tags_nested_brackets() -> None:
+    tags, text = webservices.split_tags(
+        "%[cti_message=CTIAgentStateEvent [agentState=1 (LOGOUT), x=[a, b]]CTIMessageBean [invokeID=null]][cti_response_time=0]: Decoded: yes"
+    )
+    assert (
+        tags["cti_message"]
+        == "CTIAgentStateEvent [agentState=1 (LOGOUT), x=[a, b]]CTIMessageBean [invokeID=null]"
+    )
+    assert tags["cti_response_time"] == "0"
+    assert text == "Decoded: yes"
+    assert webservices.split_tags("no tags: here") == ({}, "no tags: here")
+    tags, text = webservices.split_tags("%[unclosed=[x")  # truncated line: no exception
+    assert text == ""
+
+
+def test_thread_names_with_dashes_and_digits() -> None:
+    m = webservices.HEADER.match(
+        "0000000001: 10.1.1.1: Jun 20 2017 10:00:00.000 -0400: %CCBU_pool-2-thread-1-6-AGENT_PRESENCE_MONITOR: x"
+    )
+    assert m and m["thread"] == "pool-2-thread-1" and m["sev"] == "6" and m["mn"] == "AGENT_PRESENCE_MONITOR"
+    m = webservices.HEADER.match(
+        "0000000001: 10.1.1.1: Jun 20 2017 10:00:00.000 -0400: %CCBU_http-8080-9-3-CTIWriter.getQueryQueueStatisticsReq(): y"
+    )
+    assert m and m["thread"] == "http-8080-9" and m["mn"] == "CTIWriter.getQueryQueueStatisticsReq()"
+
+
+def test_agent_logout_request_is_recorded() -> None:
+    line = (
+        "0000000009: 10.1.1.1: Jun 20 2017 10:00:00.000 -0400: %CCBU_http-bio-8443-exec-7-6-API_REQUEST: "
+        "%[request_id=1][request_method=user.PUT][request_ parameters= state:LOGOUT][usr=1001005]: Handling"
+    )
+    events, _ = run_parser(webservices, line)
+    assert [e.kind for e in events] == [Kind.AGENT_LOGOUT_REQUEST]
+    assert events[0].agent == "1001005"
+    not_ready = line.replace("state:LOGOUT", "state:NOT_READY")
+    assert run_parser(webservices, not_ready)[0] == []
+
+
+def test_routine_states_are_not_kept_but_lines_are_parsed() -> None:
+    line = (
+        "0000000001: 10.1.1.1: Jun 20 2017 10:00:00.000 -0400: %CCBU_CTIMessageEventExecutor-0-6-DECODED_MESSAGE_FROM_CTI_SERVER: "
+        "%[cti_message=CTIAgentStateEvent [agentState=4 (TALKING), eventReasonCode=0, agentID=7]]: Decoded"
+    )
+    events, ctx = run_parser(webservices, line)
+    assert events == [] and ctx.parsed == 1
+
+
+def test_sequence_reset_means_restart() -> None:
+    text = (
+        "0000000500: 10.1.1.1: Jun 20 2017 10:00:00.000 -0400: %CCBU_main-6-X: a\n"
+        "0000000001: 10.1.1.1: Jun 20 2017 10:05:00.000 -0400: %CCBU_main-6-STARTUP: b\n"
+    )
+    events, _ = run_parser(webservices, text)
+    assert [e.kind for e in events] == [Kind.WEBSERVICES_RESTARTED]
+
+
+def test_non_header_lines_before_first_record_are_unparsed() -> None:
+    events, ctx = run_parser(webservices, "java.lang.NullPointerException\n\tat x.y(Z.java:1)\n")
+    assert events == [] and (ctx.parsed, ctx.unparsed) == (0, 2)
+
+
+def test_dst_offsets_are_recorded_as_runs() -> None:
+    text = (
+        "0000000001: 10.1.1.1: Nov 01 2026 01:50:00.000 -0500: %CCBU_main-6-X: a\n"
+        "0000000002: 10.1.1.1: Nov 01 2026 01:59:00.000 -0500: %CCBU_main-6-X: a\n"
+        "0000000003: 10.1.1.1: Nov 01 2026 01:01:00.000 -0600: %CCBU_main-6-X: a\n"
+    )
+    _, ctx = run_parser(webservices, text)
+    assert [r.offset_minutes for r in ctx.offsets] == [-300, -360]

@@ -1,0 +1,39 @@
+"""Every parser and detector module is listed in its registry, once, with help text."""
+
+from __future__ import annotations
+
+import pkgutil
+
+import pytest
+
+from finesse_logscan import detectors, parsers
+from finesse_logscan.cli import cli
+
+
+def _modules(pkg: object) -> set[str]:
+    return {m.name for m in pkgutil.iter_modules(pkg.__path__) if not m.name.startswith("_")}  # type: ignore[attr-defined]
+
+
+def test_every_parser_module_is_registered() -> None:
+    registered = {p.__name__.rsplit(".", 1)[-1] for p in parsers.PARSERS}  # type: ignore[attr-defined]
+    assert _modules(parsers) == registered
+
+
+def test_every_detector_module_is_registered() -> None:
+    registered = {d.__name__.rsplit(".", 1)[-1] for d in detectors.DETECTORS}  # type: ignore[attr-defined]
+    assert _modules(detectors) - {"findings"} == registered
+
+
+@pytest.mark.parametrize("registry", [parsers.PARSERS, detectors.DETECTORS])
+def test_names_unique_and_described(registry: tuple) -> None:  # type: ignore[type-arg]
+    names = [m.NAME for m in registry]
+    assert len(names) == len(set(names))
+    assert all(m.DESCRIPTION for m in registry)
+
+
+@pytest.mark.parametrize("command", sorted(cli.commands))  # type: ignore[attr-defined]
+def test_every_command_has_help_and_is_in_readme(command: str) -> None:
+    from .conftest import ROOT
+
+    assert cli.commands[command].help  # type: ignore[attr-defined]
+    assert f"finesse-logscan {command}" in (ROOT / "README.md").read_text()
