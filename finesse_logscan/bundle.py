@@ -22,6 +22,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO, cast
 
@@ -71,8 +72,9 @@ class SourceFile:
     path: str  # '/'-separated path inside the input, compression suffixes removed
     input_name: str  # base name of the command-line argument it came from
     stream: BinaryIO
-    mtime: float | None = None  # epoch seconds, when the container records one
+    mtime: float | None = None  # epoch seconds, when the container records one (folder, tar)
     size: int | None = None
+    mtime_local: datetime | None = None  # zip member time: wall time of the zipping machine
 
 
 @dataclass
@@ -327,10 +329,12 @@ class BundleReader:
                 with raw:
                     capped = _capped(raw, self.budget, mdisplay, info.compress_size or None)  # type: ignore[arg-type]
                     try:
-                        ts = _zip_time(info)
-                        yield from self._member(
-                            capped, mdisplay, info.filename, input_name, ts, info.file_size, depth
-                        )
+                        for src in self._member(
+                            capped, mdisplay, info.filename, input_name, None, info.file_size, depth
+                        ):
+                            if src.mtime is None and src.mtime_local is None:
+                                src.mtime_local = _zip_time(info)
+                            yield src
                     except DecompressionLimitError:
                         raise
                     except CORRUPT_ERRORS as exc:
@@ -349,12 +353,10 @@ class BundleReader:
         yield from self._expand(fh, display, name, input_name, mtime, size, depth + 1)
 
 
-def _zip_time(info: zipfile.ZipInfo) -> float | None:
-    import calendar
-
+def _zip_time(info: zipfile.ZipInfo) -> datetime | None:
     try:
-        return float(calendar.timegm((*info.date_time, 0, 0, 0)))
-    except (ValueError, OverflowError):
+        return datetime(*info.date_time)
+    except (ValueError, TypeError):
         return None
 
 

@@ -75,6 +75,7 @@ def classify(
     by_agent = {c.agent: c for c in clients}
     raw: list[tuple[datetime, str, list[int], list[ServerEvent], int]] = []
     for members, cited, live in merged:
+        cited = decisive_first(cited)
         idx = sorted(members)
         raw.append((ds[idx[0]].time, "server-wide", idx, cited, live))
     for idx in client_groups:
@@ -115,6 +116,21 @@ def _merge(
     return merged
 
 
+EVIDENCE_PRIORITY = (
+    "known-defect", "heap-dump", "core-dump", "notification-service-stopped", "service-failure",
+    "service-stopped", "webservices-restarted", "notification-service-started",
+)  # fmt: skip
+"""Which cited server event is named as the decisive one, first match wins."""
+
+
+def decisive_first(cited: list[ServerEvent]) -> list[ServerEvent]:
+    def rank(s: ServerEvent) -> tuple[int, object]:
+        pos = EVIDENCE_PRIORITY.index(s.kind) if s.kind in EVIDENCE_PRIORITY else len(EVIDENCE_PRIORITY)
+        return (pos, s.time)
+
+    return sorted(cited, key=rank)
+
+
 def _storm_summary(
     agents: list[str], start: datetime, end: datetime, live: int, cited: list[ServerEvent]
 ) -> str:
@@ -124,7 +140,11 @@ def _storm_summary(
         text += f" ({len(agents)} of {live} agents with a live session)"
     if cited:
         c = cited[0]
-        text += f"; server evidence: {c.kind} on {c.node} at {iso_z(c.time)} ({c.evidence.file}:{c.evidence.line})"
+        text += (
+            f"; server evidence: {c.kind} ({c.detail}) on {c.node} at {iso_z(c.time)} ({c.evidence.where})"
+        )
+        if len(cited) > 1:
+            text += f" and {len(cited) - 1} more"
     else:
         text += "; no server-side evidence in the bundle (network outage or CTI/Notification Service trouble not logged here)"
     return text

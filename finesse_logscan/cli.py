@@ -156,5 +156,16 @@ def files(fmt: str, **kw: Any) -> None:
     click.echo(inventory.render_json(report) if fmt == "json" else inventory.render(report), nl=False)
 
 
+@cli.command(name="signatures")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def signatures_cmd(fmt: str) -> None:
+    """List the known-issue signatures (finesse_logscan/data/signatures.toml)."""
+    from . import signatures
+    from .render import signature_list
+
+    sigs = signatures.builtin()
+    click.echo(signature_list.render_json(sigs) if fmt == "json" else signature_list.render(sigs), nl=False)
+
+
 def main() -> None:  # pragma: no cover - console entry for `python -m`
     cli()

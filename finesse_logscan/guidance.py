@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from . import signatures
 from .report import ClientStats, Disconnect, ServerEvent
 
 CLIENT_SIDE: tuple[str, ...] = (
@@ -58,19 +59,39 @@ def client_side_actions(disconnects: Iterable[Disconnect], clients: dict[str, Cl
 
 
 def server_wide_actions(cited: Iterable[ServerEvent], disconnects: Iterable[Disconnect]) -> list[str]:
+    cited = list(cited)
     actions: list[str] = []
     kinds = {e.kind for e in cited}
-    if "known-defect" in kinds:
-        actions.append(
-            "A known-defect signature matched near the drop: see the evidence and the defect's advice first."
-        )
+    advice = {s.id: s.advice for s in signatures.builtin()}
+    for e in cited:
+        if e.kind == "known-defect":
+            actions.append(
+                f"Known issue matched at the time of the drop: {e.detail} ({e.evidence.where}). "
+                + advice.get(e.signature, "")
+            )
     if kinds & {"notification-service-stopped", "notification-service-started", "heap-dump"}:
         actions.append(
-            "The Notification Service stopped or restarted at the time of the drop: find out why (heap dump, service control, crash) before anything else."
+            "The Notification Service stopped or restarted at the time of the drop: find out why (heap dump, "
+            "service control, crash) before anything else; 'utils service list' shows whether it is up now."
         )
-    if "core-dump" in kinds or "service-failure" in kinds:
+    if kinds & {"core-dump", "service-failure", "service-stopped"}:
+        names = sorted(
+            {e.detail for e in cited if e.kind in ("core-dump", "service-failure", "service-stopped")}
+        )
         actions.append(
-            "A service failed or dumped core at the time of the drop: check the named service (CTIManager, Tomcat, Notification Service) and open a case with the core file."
+            "A service failed or dumped core at the time of the drop (" + "; ".join(names)[:300] + "): "
+            "check that service (CTIManager on the CUCM CTI providers, Tomcat, Notification Service) and "
+            "open a TAC case with the core file ('utils core active list')."
+        )
+    if kinds & {"heap-dump", "core-dump", "known-defect", "notification-service-stopped", "service-failure"}:
+        actions.append(
+            "A crash is evident and the agents are already disconnected: if the service has not come back on its "
+            "own, restarting Cisco Finesse Tomcat and the Notification Service now is reasonable (commands below)."
+        )
+    if not cited:
+        actions.append(
+            "No server-side evidence in the bundle: add the CiscoSyslog (Event Viewer - Application Log) and "
+            "core dump list of the same time, and check the network between the agents' sites and Finesse."
         )
     actions.append(lcd_note(disconnects))
     return actions + list(SERVER_WIDE)
@@ -79,9 +100,15 @@ def server_wide_actions(cited: Iterable[ServerEvent], disconnects: Iterable[Disc
 def lcd_note(disconnects: Iterable[Disconnect]) -> str:
     states = {d.resulting_state for d in disconnects if d.resulting_state}
     if states == {"LOGOUT"}:
-        return "Agents ended in LOGOUT: expected on UCCX (and on UCCE when the PG's LOAD setting logs agents out)."
+        return (
+            "Agents ended in LOGOUT (reason 255): UCCX behaviour (logout 60 s after the drop), or UCCE with "
+            "the PG's Logout On Agent Disconnect (LOAD) set."
+        )
     if states == {"NOT_READY"}:
-        return "Agents ended in NOT_READY (reason 255): UCCE behaviour with LOAD off; on UCCX agents are logged out instead."
+        return (
+            "Agents ended in NOT_READY (reason 255): UCCE behaviour (forced logout request after up to 180 s, "
+            "LOAD off); on UCCX agents are logged out instead."
+        )
     if states:
         return (
             "Agents ended in "

@@ -35,7 +35,8 @@ class FileContext:
     family: str
     node: str | None
     head: list[str] = field(default_factory=list)
-    mtime: float | None = None
+    mtime: float | None = None  # epoch seconds (folder file or tar member)
+    mtime_local: datetime | None = None  # zip member time: server wall time, no zone
     parsed: int = 0
     unparsed: int = 0
     warnings: list[str] = field(default_factory=list)

@@ -21,6 +21,11 @@ class Evidence:
     node: str | None = None
     agent: str | None = None
 
+    @property
+    def where(self) -> str:
+        """'file:line', or just the file for evidence without a line (a dump file)."""
+        return f"{self.file}:{self.line}" if self.line else self.file
+
     def to_dict(self) -> dict[str, Any]:
         return {"file": self.file, "line": self.line, "event": self.event}
 
@@ -129,6 +134,7 @@ class ServerEvent:
     detail: str
     evidence: Evidence
     severity: str = "info"
+    signature: str = ""  # known-defect signature id, when one matched
 
     def to_dict(self) -> dict[str, Any]:
         return {"time": iso_z(self.time), "node": self.node, "kind": self.kind, "detail": self.detail,
@@ -157,7 +163,7 @@ class Report:
     @property
     def usable(self) -> bool:
         """False when nothing in the inputs could be read as a Finesse log."""
-        return any(f.skipped is None and f.parsed > 0 for f in self.files)
+        return any(f.skipped is None and (f.parsed > 0 or f.first is not None) for f in self.files)
 
     def to_dict(self) -> dict[str, Any]:
         return {

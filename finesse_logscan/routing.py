@@ -12,7 +12,7 @@ from .parsing import Parser
 
 SNIFF_LINES = 40
 
-_LAYOUT_DIRS = {"activelog", "active", "desktop", "logs", "log", "var", "inactivelog"}
+_LAYOUT_DIRS = {"activelog", "active", "desktop", "logs", "log", "var", "inactivelog", "syslog", "core"}
 _DATEISH = re.compile(r"^[\d_.:T-]+Z?$")
 
 
@@ -22,10 +22,19 @@ class Route:
     reason: str
 
 
+def route_by_name(path: str) -> Parser | None:
+    """Families recognised by file name alone (binary dumps whose content is never read)."""
+    for p in PARSERS:
+        if getattr(p, "BY_NAME", False) and p.path_hint(path):
+            return p
+    return None
+
+
 def route(path: str, head: list[str]) -> Route:
     """Pick the parser whose sniff accepts the first lines; the path breaks ties and explains."""
-    sniffed = [p for p in PARSERS if p.sniff(head)]
-    hinted = [p for p in PARSERS if p.path_hint(path)]
+    text_parsers = [p for p in PARSERS if not getattr(p, "BY_NAME", False)]
+    sniffed = [p for p in text_parsers if p.sniff(head)]
+    hinted = [p for p in text_parsers if p.path_hint(path)]
     if len(sniffed) == 1:
         return Route(sniffed[0], "content")
     if len(sniffed) > 1:

@@ -17,7 +17,7 @@ from .eventstore import EventStore
 from .options import ScanOptions
 from .parsing import FileContext
 from .report import Evidence, FileInfo, NodeInfo, Report
-from .routing import SNIFF_LINES, node_for, rotation_group, route
+from .routing import SNIFF_LINES, node_for, rotation_group, route, route_by_name
 from .textlines import Damage, Line, iter_lines
 from .timeline import Timeline, build
 from .timezones import OffsetResolver, parse_zone
@@ -108,11 +108,25 @@ def scan(paths: Sequence[str], options: ScanOptions | None = None) -> Report:
 
 
 def _read_source(src: SourceFile, fid: int, store: EventStore, resolver: OffsetResolver) -> FileInfo:
+    node = node_for(src.path, src.input_name)
+    by_name = route_by_name(src.path)
+    if by_name is not None:  # a dump: the name says what it is; the content is never read
+        ctx = FileContext(
+            src.display, src.path, by_name.NAME, node, mtime=src.mtime, mtime_local=src.mtime_local
+        )
+        for ev in by_name.parse(iter(()), ctx):
+            store.add(ev, f"{node}:{by_name.NAME}:{src.path}", fid)
+            if ev.time is not None:
+                ctx.seen(ev.time)
+            elif ev.local_time is not None:
+                ctx.seen(ev.local_time)
+        return FileInfo(
+            src.display, by_name.NAME, node, first=ctx.first, last=ctx.last, warnings=ctx.warnings
+        )
     damage = Damage()
     lines = _Counted(iter_lines(src.stream, damage))
     it = iter(lines)
     head: list[Line] = []
-    node = node_for(src.path, src.input_name)
     try:
         for line in it:
             head.append(line)
@@ -127,7 +141,9 @@ def _read_source(src: SourceFile, fid: int, store: EventStore, resolver: OffsetR
     if r.parser is None:
         return FileInfo(src.display, "unknown", node, skipped=r.reason)
     parser = r.parser
-    ctx = FileContext(src.display, src.path, parser.NAME, node, head=head_text, mtime=src.mtime)
+    ctx = FileContext(
+        src.display, src.path, parser.NAME, node, head=head_text, mtime=src.mtime, mtime_local=src.mtime_local
+    )
     group = f"{node}:{parser.NAME}:{rotation_group(src.path)[0]}"
     kept_before = store.duplicates
     events: Iterator[Event] = parser.parse(chain(head, it), ctx)

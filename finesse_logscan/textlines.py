@@ -8,6 +8,7 @@ the rest of it is skipped (counted as an over-long line).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -30,6 +31,7 @@ class Damage:
 
     non_utf8_lines: int = 0
     nul_lines: int = 0
+    control_lines: int = 0
     overlong_lines: int = 0
     unterminated_last_line: bool = False
 
@@ -39,6 +41,10 @@ class Damage:
             out.append(f"{self.non_utf8_lines} line(s) not UTF-8, read as cp1252")
         if self.nul_lines:
             out.append(f"{self.nul_lines} line(s) with NUL bytes (removed)")
+        if self.control_lines:
+            out.append(
+                f"{self.control_lines} line(s) with characters XML does not allow (kept; see CSCva72280)"
+            )
         if self.overlong_lines:
             out.append(
                 f"{self.overlong_lines} line(s) longer than {MAX_LINE_BYTES} bytes (cut; rest skipped)"
@@ -48,10 +54,15 @@ class Damage:
         return out
 
 
+_XML_INVALID = re.compile(rb"[\x01-\x08\x0b\x0c\x0e-\x1a\x1c-\x1f]")  # ESC (ANSI colours) allowed
+
+
 def decode_line(raw: bytes, damage: Damage) -> str:
     if b"\x00" in raw:
         damage.nul_lines += 1
         raw = raw.replace(b"\x00", b"")
+    if _XML_INVALID.search(raw):
+        damage.control_lines += 1
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:

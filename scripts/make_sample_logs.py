@@ -438,6 +438,149 @@ def server_wide(root: Path) -> None:
     b.write("fin1a.example.com/20260304141700/activelog/desktop")
 
 
+def notification_service_crash(zip_path: Path) -> None:
+    """UCCX: the Notification Service chokes on an invalid XML character, runs out of heap and
+    dies at 14:06; every agent's presence drops at once; service manager restarts it at 14:07."""
+    import shutil
+    import tempfile
+    import zipfile
+
+    tmp = Path(tempfile.mkdtemp())
+    b = Bundle(tmp)
+    b.rng = random.Random(5)
+    t0 = datetime(2026, 3, 4, 20, 0, 0, tzinfo=UTC)
+    end = t0 + timedelta(minutes=10)
+    crash = t0 + timedelta(minutes=6)
+    agents = [Agent(f"30030{i:02d}", sid(b.rng), t0 + timedelta(seconds=6 * i)) for i in range(1, 11)]
+    agents[2].client_log = True
+    logins(b, agents)
+    background(b, agents, t0, end)
+    b.of(
+        "error.log",
+        crash - timedelta(seconds=2),
+        "org.jivesoftware.openfire.nio.ConnectionHandler - Closing connection due to error while processing message: "
+        f'<message to="pubsub.{DOMAIN}" from="3003004@{DOMAIN}/desktop"> org.xmlpull.v1.XmlPullParserException: '
+        "An invalid XML character (Unicode: 0x1f) was found in the element content of the document.",
+    )
+    b.of("error.log", crash, "org.jivesoftware.openfire.http.HttpSessionManager - Error delivering packet")
+    b.add("logs/openfire/error.log", crash, "java.lang.OutOfMemoryError: Java heap space")
+    b.add("logs/openfire/error.log", crash, "\tat java.util.Arrays.copyOf(Arrays.java:3332)")
+    b.add(
+        "logs/openfire/error.log",
+        crash,
+        "\tat org.jivesoftware.openfire.http.HttpSession.deliver(HttpSession.java:1047)",
+    )
+    b.ws(
+        crash + timedelta(seconds=1),
+        "Smack Packet Reader (0)",
+        "XMPP_CONNECTION_ERROR",
+        "Connection to the Notification Service closed on error: java.io.EOFException: no more data available",
+    )
+    for i, a in enumerate(agents):
+        polling(b, a, a.login, crash, crash)
+        p = crash + timedelta(seconds=1, milliseconds=200 + 150 * i)
+        b.ws(
+            p,
+            "Smack Listener Processor (1)",
+            "PRESENCE_NOTIFICATION",
+            f"%[presence=unavailable][usr={a.id}]: Received presence unavailable from {a.jid}",
+        )
+        fl = p + timedelta(seconds=60)
+        b.ws(
+            fl,
+            "CoreImpl-worker3",
+            "PRESENCE DRIVEN LOGOUT",
+            f"%[agent_id={a.id}]: Presence driven logout of agent {a.id}",
+        )
+        b.ws(
+            fl + timedelta(milliseconds=1),
+            "CoreImpl-worker3",
+            "MESSAGE_TO_CTI_SERVER",
+            f"Sending SetAgentStateReq: agentstate : 1, workmode : 0, reason code: 255, forceflag :1, agentid: {a.id}",
+        )
+        cti_state(b, a, fl + timedelta(milliseconds=9), 1, "LOGOUT", 255)
+        client_samples(b, a, a.login + timedelta(seconds=10), crash)
+        if a.client_log:
+            b.client(
+                a.id,
+                crash + timedelta(seconds=4),
+                "Container",
+                "Connection status: disconnected",
+                a.client_off,
+            )
+            b.client(
+                a.id,
+                crash + timedelta(seconds=9),
+                "Container",
+                f"Lost connection to {DOMAIN}. Please wait for a reachable Finesse Server to be found...",
+                a.client_off,
+            )
+    restart = crash + timedelta(seconds=70)
+    b.of("info.log", restart, "Openfire 3.9.3 [Mar 4, 2026 2:07:10 PM]")
+    b.of("info.log", restart + timedelta(seconds=3), "HTTP bind service started")
+    b.ws(
+        restart + timedelta(seconds=5),
+        "Smack Packet Reader (1)",
+        "XMPP_CONNECTION_ESTABLISHED",
+        "Connected to the Notification Service",
+    )
+
+    def syslog(t: datetime, no: int, sev: int, mnemonic: str, tags: str, text: str) -> None:
+        loc = b.local(t)
+        b.add(
+            "syslog/CiscoSyslog",
+            t,
+            f"{loc:%b} {loc.day:2d} {loc:%H:%M:%S} fin1a local7 {sev} : {no}: {DOMAIN}: "
+            f"{t:%b %d %Y %H:%M:%S}.{t.microsecond // 1000:03d} UTC :  %UC_SERVICEMANAGER-{sev}-{mnemonic}: {tags}: {text}",
+        )
+
+    syslog(
+        t0 - timedelta(minutes=40),
+        801,
+        6,
+        "ServiceStarted",
+        "%[ServiceName=Cisco Unified CCX Notification Service][ProcessID=4242][AppID=Cisco Service Manager][ClusterID=][NodeID=fin1a]",
+        "Service started.",
+    )
+    syslog(
+        crash + timedelta(seconds=2, milliseconds=114),
+        812,
+        2,
+        "ServiceFailed",
+        "%[ServiceName=Cisco Unified CCX Notification Service][Reason=Service terminated unexpectedly][AppID=Cisco Service Manager][ClusterID=][NodeID=fin1a]",
+        "Service terminated.",
+    )
+    syslog(
+        restart - timedelta(seconds=5),
+        815,
+        6,
+        "ServiceStarted",
+        "%[ServiceName=Cisco Unified CCX Notification Service][ProcessID=5120][AppID=Cisco Service Manager][ClusterID=][NodeID=fin1a]",
+        "Service started.",
+    )
+    layout = "fin1a.example.com/20260304141500/activelog"
+    b.write(f"{layout}/desktop")
+    sys_src = tmp / layout / "desktop" / "syslog" / "CiscoSyslog"
+    sys_dst = tmp / layout / "syslog" / "CiscoSyslog"
+    sys_dst.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(sys_src, sys_dst)
+    shutil.rmtree(sys_src.parent)
+    hprof = tmp / layout / "desktop" / "logs" / "openfire" / "java_pid4242.hprof"
+    hprof.write_bytes(b"JAVA PROFILE 1.0.2\x00" + bytes(range(256)) * 4)
+    collected = (2026, 3, 4, 14, 15, 0)
+    dumped = b.local(crash + timedelta(seconds=1)).timetuple()[:6]
+    zip_path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for f in sorted(p for p in tmp.rglob("*") if p.is_file()):
+            info = zipfile.ZipInfo(
+                f.relative_to(tmp).as_posix(), date_time=dumped if f == hprof else collected
+            )
+            info.external_attr = 0o100644 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, f.read_bytes())
+    shutil.rmtree(tmp)
+
+
 def scaled(root: Path, agents_n: int, hours: float) -> None:
     """A large client-side bundle for benchmarks: many agents, a few drops per hour."""
     b = Bundle(root)
@@ -470,6 +613,7 @@ def main() -> None:
     if args.scale:
         scaled(args.out, args.scale, args.hours)
         return
+    notification_service_crash(args.out / "notification-service-crash.zip")
     for name, fn in (("client-side", client_side), ("server-wide", server_wide)):
         target = args.out / name
         if target.exists():

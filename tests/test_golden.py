@@ -15,7 +15,7 @@ from .conftest import ROOT
 
 GOLDEN = Path(__file__).parent / "golden"
 SCHEMA = json.loads((ROOT / "finesse_logscan" / "data" / "report.schema.json").read_text())
-BUNDLES = ["client-side", "server-wide"]
+BUNDLES = ["client-side", "server-wide", "notification-service-crash.zip"]
 
 
 def _run(args: list[str]) -> str:
@@ -28,7 +28,7 @@ def _run(args: list[str]) -> str:
 @pytest.mark.parametrize("fmt", ["text", "json"])
 def test_golden(bundle: str, fmt: str, in_root: Path, update_golden: bool) -> None:
     out = _run(["analyze", f"sample_logs/{bundle}", "--format", fmt])
-    path = GOLDEN / f"{bundle}.{'txt' if fmt == 'text' else 'json'}"
+    path = GOLDEN / f"{bundle.removesuffix('.zip')}.{'txt' if fmt == 'text' else 'json'}"
     if update_golden:
         path.write_text(out, encoding="utf-8")
     assert out == path.read_text(encoding="utf-8")

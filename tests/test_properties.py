@@ -34,6 +34,9 @@ def test_every_parser_accounts_for_every_line(data: bytes) -> None:
         lines = list(iter_lines(io.BytesIO(data), damage, max_line=256))
         ctx = FileContext("f", "clientlogs/agent1.txt", parser.NAME, "n", head=[x.text for x in lines[:40]])
         list(parser.parse(iter(lines), ctx))
+        if getattr(parser, "BY_NAME", False):  # dumps: recognised by name, content never read
+            assert ctx.parsed + ctx.unparsed == 0
+            continue
         assert ctx.parsed + ctx.unparsed == len(lines)
         parser.sniff(ctx.head)
 

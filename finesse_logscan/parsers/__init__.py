@@ -7,9 +7,9 @@ parse(lines, ctx) -> Iterator[Event]. tests/test_registry.py checks every module
 from __future__ import annotations
 
 from ..parsing import Parser
-from . import clientlog, openfire, webservices
+from . import clientlog, coredump, heapdump, openfire, syslog, webservices
 
-PARSERS: tuple[Parser, ...] = (openfire, webservices, clientlog)
+PARSERS: tuple[Parser, ...] = (openfire, webservices, clientlog, syslog, coredump, heapdump)
 
 BY_NAME: dict[str, Parser] = {}
 for _p in PARSERS:

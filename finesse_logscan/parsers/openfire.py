@@ -15,6 +15,7 @@ from datetime import datetime
 
 import regex as re
 
+from .. import signatures
 from ..agents import agent_from_jid, find_agent
 from ..event import AttrValue, Event, Kind
 from ..parsing import MAX_RECORD_CHARS, FileContext
@@ -135,6 +136,9 @@ def _sid(msg: str) -> str | None:
 
 def _events(rec: _Record, ctx: FileContext) -> Iterator[Event]:
     msg = rec.msg
+    for sig in signatures.match(NAME, msg):
+        yield _ev(rec, ctx, Kind.KNOWN_DEFECT, find_agent(msg), signature=sig.id, title=sig.title,
+                  severity=sig.severity, detail=f"{sig.id}: {sig.title}")  # fmt: skip
     flat = msg.replace("\n", " ")
     if "last active" in msg:
         m = _LAST_ACTIVE.search(flat)

@@ -14,6 +14,7 @@ from datetime import datetime
 
 import regex as re
 
+from .. import signatures
 from ..agents import find_agent
 from ..event import AttrValue, Event, Kind
 from ..parsing import MAX_RECORD_CHARS, FileContext
@@ -94,6 +95,7 @@ def parse(lines: Iterable[Line], ctx: FileContext) -> Iterator[Event]:
     rec: _Record | None = None
     prev_seq: int | None = None
     epoch_checked = False
+    startup = ctx.path.lower().endswith(".startup.log")
     for line in lines:
         text = line.text
         m = HEADER.match(text) if "%" in text else None
@@ -124,6 +126,10 @@ def parse(lines: Iterable[Line], ctx: FileContext) -> Iterator[Event]:
         if seq is not None and prev_seq is not None and seq < prev_seq and seq <= 10:
             yield Event(utc, _stamp(text, m), ctx.display, line.no, NAME, Kind.WEBSERVICES_RESTARTED,
                         node=ctx.node, attrs={"detail": f"sequence number reset from {prev_seq} to {seq}"})  # fmt: skip
+        if startup:
+            yield Event(utc, _stamp(text, m), ctx.display, line.no, NAME, Kind.WEBSERVICES_RESTARTED,
+                        node=ctx.node, attrs={"detail": "web services started (.startup.log)"})  # fmt: skip
+            startup = False
         prev_seq = seq if seq is not None else prev_seq
         rec = _Record(line.no, utc, off, _stamp(text, m), normalize_mnemonic(m["mn"]), m["body"] or "")
         if not epoch_checked and "CTI_MSG_RECEIVED" in text:
@@ -185,6 +191,9 @@ def _agent(tags: dict[str, str], text: str) -> str | None:
 
 def _events(rec: _Record, ctx: FileContext) -> Iterator[Event]:
     mn = rec.mn
+    for sig in signatures.match(NAME, rec.body):
+        yield _ev(rec, ctx, Kind.KNOWN_DEFECT, None, signature=sig.id, title=sig.title,
+                  severity=sig.severity, detail=f"{sig.id}: {sig.title}")  # fmt: skip
     if not any(k in mn for k in ("PRESENCE", "UNSUBSCR", "AGENT", "CTI", "REQUEST", "XMPP", "DECODED")):
         return
     tags, text = split_tags(rec.body)

@@ -1,23 +1,31 @@
-"""Showing file paths: relative to the folder all shown files share."""
+"""Showing file paths: relative to the folder (or archive) all shown files share."""
 
 from __future__ import annotations
 
+import re
+
+_PARTS = re.compile(r"[^/!]*[/!]|[^/!]+$")
+
 
 def common_dir(paths: list[str]) -> str:
-    """The folder shared by every file shown, so evidence can be shown relative to it."""
+    """The longest shared prefix ending at a '/' or an archive's '!' ('' when none)."""
     if not paths:
         return ""
-    split = [p.replace("!", "/").split("/")[:-1] for p in paths]
+    split = [_PARTS.findall(p)[:-1] for p in paths]
     prefix: list[str] = []
     for parts in zip(*split, strict=False):
         if all(x == parts[0] for x in parts):
             prefix.append(parts[0])
         else:
             break
-    # never cut inside an archive name ('a.zip!x' is shown whole)
-    joined = "/".join(prefix)
-    return joined + "/" if joined and all(p.startswith(joined + "/") for p in paths) else ""
+    return "".join(prefix)
 
 
 def relative(path: str, base: str) -> str:
     return path[len(base) :] if base and path.startswith(base) else path
+
+
+def location(file: str, line: int | None, base: str = "") -> str:
+    """'file:line', or just 'file' for evidence without a line (a dump file)."""
+    shown = relative(file, base)
+    return f"{shown}:{line}" if line else shown

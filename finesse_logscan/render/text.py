@@ -10,7 +10,7 @@ from tabulate import tabulate
 from ..guidance import CLIENT_SIDE, SERVER_WIDE
 from ..report import Report
 from ..timestamps import iso_z
-from .paths import common_dir
+from .paths import common_dir, location
 
 MAX_WARNINGS = 40
 MAX_EVIDENCE = 12
@@ -29,9 +29,6 @@ def render(report: Report) -> str:
     out: list[str] = []
     w = out.append
     base = common_dir([f.path for f in report.files if f.skipped is None])
-
-    def rel(path: str) -> str:
-        return path[len(base) :] if base and path.startswith(base) else path
 
     w(f"finesse-logscan {report.tool_version}")
     w("")
@@ -71,13 +68,13 @@ def render(report: Report) -> str:
         w("evidence:")
         shown = 0
         for ev in inc.evidence:
-            w(f"  {rel(ev.file)}:{ev.line}  {ev.event}")
+            w(f"  {location(ev.file, ev.line, base)}  {ev.event}")
             shown += 1
         for d in ds:
             for ev in d.evidence:
                 if shown >= MAX_EVIDENCE:
                     break
-                w(f"  {rel(ev.file)}:{ev.line}  {ev.event} ({d.agent})")
+                w(f"  {location(ev.file, ev.line, base)}  {ev.event} ({d.agent})")
                 shown += 1
         total = len(inc.evidence) + sum(len(d.evidence) for d in ds)
         if total > shown:
@@ -91,7 +88,7 @@ def render(report: Report) -> str:
     if report.timeline:
         w("")
         w("== Incident timeline ==")
-        rows = [[_t(e.time), e.time_text or "-", e.node or "-", e.agent or "-", e.event, f"{rel(e.file)}:{e.line}"]
+        rows = [[_t(e.time), e.time_text or "-", e.node or "-", e.agent or "-", e.event, location(e.file, e.line, base)]
                 for e in report.timeline]  # fmt: skip
         w(
             tabulate(
@@ -135,7 +132,7 @@ def render(report: Report) -> str:
     if report.server_events:
         w("")
         w("== Server events ==")
-        rows = [[_t(s.time), s.node or "-", s.kind, s.detail[:70], f"{rel(s.evidence.file)}:{s.evidence.line or '-'}"]
+        rows = [[_t(s.time), s.node or "-", s.kind, s.detail[:70], location(s.evidence.file, s.evidence.line, base)]
                 for s in report.server_events]  # fmt: skip
         w(tabulate(rows, headers=["UTC", "node", "kind", "detail", "evidence"], tablefmt="simple"))
     classes = sorted({i.classification for i in report.incidents})

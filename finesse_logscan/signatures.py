@@ -1,0 +1,78 @@
+"""Known-issue signatures, kept as data in data/signatures.toml (adding one needs no code)."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import regex as re
+
+SEVERITIES = ("critical", "warning", "info")
+
+
+class SignatureError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Signature:
+    id: str
+    title: str
+    families: tuple[str, ...]
+    literals: tuple[str, ...]
+    pattern: re.Pattern[str]
+    severity: str
+    advice: str
+    reference: str
+
+    def matches(self, text: str) -> bool:
+        return any(lit in text for lit in self.literals) and self.pattern.search(text) is not None
+
+
+def parse_signatures(text: str) -> tuple[Signature, ...]:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SignatureError(f"signatures file is not valid TOML: {exc}") from exc
+    out = []
+    seen: set[str] = set()
+    for i, item in enumerate(data.get("signature", []), 1):
+        try:
+            sig = Signature(
+                id=str(item["id"]),
+                title=str(item["title"]),
+                families=tuple(item["families"]),
+                literals=tuple(item["literals"]),
+                pattern=re.compile(item["pattern"]),
+                severity=str(item.get("severity", "warning")),
+                advice=str(item.get("advice", "")),
+                reference=str(item.get("reference", "")),
+            )
+        except (KeyError, TypeError, re.error) as exc:
+            raise SignatureError(f"signature #{i}: {type(exc).__name__}: {exc}") from exc
+        if sig.severity not in SEVERITIES:
+            raise SignatureError(f"signature {sig.id}: severity must be one of {', '.join(SEVERITIES)}")
+        if not sig.literals:
+            raise SignatureError(f"signature {sig.id}: needs at least one literal pre-check")
+        if sig.id in seen:
+            raise SignatureError(f"duplicate signature id {sig.id}")
+        seen.add(sig.id)
+        out.append(sig)
+    return tuple(out)
+
+
+@cache
+def builtin() -> tuple[Signature, ...]:
+    text = resources.files("finesse_logscan").joinpath("data/signatures.toml").read_text(encoding="utf-8")
+    return parse_signatures(text)
+
+
+@cache
+def for_family(family: str) -> tuple[Signature, ...]:
+    return tuple(s for s in builtin() if family in s.families)
+
+
+def match(family: str, text: str) -> list[Signature]:
+    return [s for s in for_family(family) if s.matches(text)]
