@@ -5,12 +5,14 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from click.core import ParameterSource
 from dateutil import parser as dateparser
 
-from . import __version__
+from . import __version__, checks, settings
 from .bundle import Limits
 from .options import ScanOptions, Thresholds
 from .render import RENDERERS
@@ -68,6 +70,9 @@ def scan_options(f: F) -> F:
                      show_default=True, metavar="MS", help="Flag high-latency when an agent's max round trip is above this."),
         click.option("--max-uncompressed", type=click.IntRange(1), default=Limits.max_uncompressed_bytes, show_default=True,
                      metavar="BYTES", help="Stop when archives decompress to more than this in total."),
+        click.option("--config", "config_file", type=click.Path(dir_okay=False), metavar="FILE",
+                     help="Settings file (default: .finesse-logscan.toml or [tool.finesse-logscan] in pyproject.toml, "
+                          "searched from the current folder upward). Options given here override it."),
         click.option("--max-ratio", type=click.IntRange(1), default=Limits.max_ratio, show_default=True,
                      help="Stop when an archive member expands more than this many times."),
     ]  # fmt: skip
@@ -100,7 +105,32 @@ def build_options(kw: dict[str, Any]) -> ScanOptions:
     )
 
 
+def apply_settings(kw: dict[str, Any]) -> Path | None:
+    """Fill every option not given on the command line from the settings file, if any."""
+    ctx = click.get_current_context()
+    path = Path(kw["config_file"]) if kw.get("config_file") else settings.find(Path.cwd())
+    if path is None:
+        return None
+    try:
+        values = settings.load(path)
+    except settings.SettingsError as exc:
+        raise LogscanError(str(exc)) from exc
+    for key, value in values.items():
+        if key in kw and ctx.get_parameter_source(key) in (ParameterSource.DEFAULT, None):
+            kw[key] = value
+    return path
+
+
+def write_file(path: str, text: str) -> None:
+    try:
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as exc:
+        raise LogscanError(f"{path}: cannot write ({exc.strerror or exc})") from exc
+
+
 def run_scan(kw: dict[str, Any]) -> Report:
+    apply_settings(kw)
     options = build_options(kw)
     report = scan(list(kw["paths"]), options)
     if options.progress is not None:
@@ -117,8 +147,7 @@ def run_scan(kw: dict[str, Any]) -> Report:
 
 def emit(text: str, output: str | None) -> None:
     if output and output != "-":
-        with open(output, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        write_file(output, text)
     else:
         click.echo(text, nl=False)
 
@@ -154,6 +183,91 @@ def files(fmt: str, **kw: Any) -> None:
 
     report = run_scan(kw)
     click.echo(inventory.render_json(report) if fmt == "json" else inventory.render(report), nl=False)
+
+
+@cli.command(epilog=EXIT_CODES_HELP)
+@scan_options
+@click.option(
+    "--fail-on",
+    type=click.Choice(checks.FAIL_ON),
+    default="server-wide",
+    show_default=True,
+    help="Exit 1 when an incident of this class is found (any: any disconnect; never: report only).",
+)
+@click.option(
+    "--max-disconnects",
+    type=click.IntRange(0),
+    default=None,
+    metavar="N",
+    help="Also exit 1 when there are more than N disconnects.",
+)
+@click.option("--junit", type=click.Path(dir_okay=False), metavar="FILE", help="Write a JUnit XML report.")
+@click.option("--sarif", type=click.Path(dir_okay=False), metavar="FILE", help="Write a SARIF 2.1.0 report.")
+@click.option(
+    "--gitlab", type=click.Path(dir_okay=False), metavar="FILE", help="Write a GitLab Code Quality report."
+)
+@click.option(
+    "--json", "json_file", type=click.Path(dir_okay=False), metavar="FILE", help="Write the JSON report."
+)
+@click.option(
+    "--text", "text_file", type=click.Path(dir_okay=False), metavar="FILE", help="Write the text report."
+)
+@click.option(
+    "--github", is_flag=True, help="Print GitHub Actions annotations (::error file=...,line=...::) on stdout."
+)
+def check(
+    fail_on: str,
+    max_disconnects: int | None,
+    junit: str | None,
+    sarif: str | None,
+    gitlab: str | None,
+    json_file: str | None,
+    text_file: str | None,
+    github: bool,
+    **kw: Any,
+) -> None:
+    """Run the analysis as a CI check on the bundle(s) at PATHS: exit 1 when findings meet
+    --fail-on (default server-wide) or --max-disconnects; write CI reports pointing at log lines."""
+    from .render import github as github_render
+    from .render import gitlab as gitlab_render
+    from .render import junit as junit_render
+    from .render import sarif as sarif_render
+
+    kw["fail_on"], kw["max_disconnects"] = fail_on, max_disconnects
+    report = run_scan(kw)
+    fail_on, max_disconnects = kw["fail_on"], kw["max_disconnects"]
+    found = checks.findings(report, fail_on, max_disconnects)
+    status = checks.exit_status(found)
+    outputs = {
+        junit: lambda: junit_render.render(report, found, fail_on),
+        sarif: lambda: sarif_render.render(found, __version__, int(status)),
+        gitlab: lambda: gitlab_render.render(found),
+        json_file: lambda: RENDERERS["json"](report),
+        text_file: lambda: RENDERERS["text"](report),
+    }
+    for path, make in outputs.items():
+        if path:
+            write_file(path, make())
+    if github:
+        click.echo(github_render.render(found), nl=False)
+    failing = [f for f in found if f.failing]
+    click.echo(f"verdict: {report.verdict}: {report.verdict_reason}")
+    click.echo(
+        f"{len(report.disconnects)} disconnect(s), {len(report.incidents)} incident(s), "
+        f"{len(report.server_events)} server event(s), {len(report.warnings)} warning(s)"
+    )
+    for f in found:
+        mark = "FAIL" if f.failing else "info"
+        where = f"{f.location.path}:{f.location.line}" if f.location.line else f.location.path
+        click.echo(f"  [{mark}] {f.rule_id}: {f.title} ({where})")
+    if failing:
+        click.echo(
+            f"check failed: {len(failing)} finding(s) meet --fail-on {fail_on}"
+            + (f" / --max-disconnects {max_disconnects}" if max_disconnects is not None else "")
+        )
+    else:
+        click.echo(f"check passed: nothing meets --fail-on {fail_on}")
+    sys.exit(int(status))
 
 
 @cli.command(name="signatures")

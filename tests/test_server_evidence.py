@@ -73,7 +73,7 @@ def test_syslog_gives_offset_when_webservices_missing(tmp_path: Path) -> None:
 
 
 def test_core_dump_time_from_name() -> None:
-    events, ctx = run_parser(coredump, "", path="core/core.24587.6.CTIManager.1533441238")
+    events, _ = run_parser(coredump, "", path="core/core.24587.6.CTIManager.1533441238")
     assert len(events) == 1
     ev = events[0]
     assert ev.kind == Kind.CORE_DUMP
