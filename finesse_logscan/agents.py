@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import regex as re
+import re
 
 # Order matters: explicit agent fields first, then API paths, then a JID's local part.
 _AGENT_FIELD = re.compile(

@@ -3,9 +3,8 @@ rotated copies of one log belong together."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-
-import regex as re
 
 from .parsers import PARSERS
 from .parsing import Parser

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re as stdlib_re  # plain literals: the faster engine for the per-record pre-check
 import tomllib
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-import regex as re
+import regex as re  # the regex module: search timeouts for patterns from data
 
 SEVERITIES = ("critical", "warning", "info")
+PATTERN_TIMEOUT_S = 0.25
+"""Longest a signature pattern may search one record (the `regex` module's timeout)."""
 
 
 class SignatureError(ValueError):
@@ -28,7 +31,12 @@ class Signature:
     reference: str
 
     def matches(self, text: str) -> bool:
-        return any(lit in text for lit in self.literals) and self.pattern.search(text) is not None
+        if not any(lit in text for lit in self.literals):
+            return False
+        try:  # patterns come from a data file: a runaway one must not hang the scan
+            return self.pattern.search(text, timeout=PATTERN_TIMEOUT_S) is not None
+        except TimeoutError:
+            return False
 
 
 def parse_signatures(text: str) -> tuple[Signature, ...]:
@@ -74,5 +82,15 @@ def for_family(family: str) -> tuple[Signature, ...]:
     return tuple(s for s in builtin() if family in s.families)
 
 
+@cache
+def _prefilter(family: str) -> stdlib_re.Pattern[str] | None:
+    """All literals of a family's signatures in one alternation: one C-level search a record."""
+    literals = sorted({lit for s in for_family(family) for lit in s.literals})
+    return stdlib_re.compile("|".join(stdlib_re.escape(lit) for lit in literals)) if literals else None
+
+
 def match(family: str, text: str) -> list[Signature]:
+    pre = _prefilter(family)
+    if pre is None or pre.search(text) is None:
+        return []
     return [s for s in for_family(family) if s.matches(text)]

@@ -57,12 +57,16 @@ class Damage:
 _XML_INVALID = re.compile(rb"[\x01-\x08\x0b\x0c\x0e-\x1a\x1c-\x1f]")  # ESC (ANSI colours) allowed
 
 
+_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1a\x1c-\x1f]")
+
+
 def decode_line(raw: bytes, damage: Damage) -> str:
-    if b"\x00" in raw:
-        damage.nul_lines += 1
-        raw = raw.replace(b"\x00", b"")
-    if _XML_INVALID.search(raw):
-        damage.control_lines += 1
+    if _CONTROL.search(raw):  # one search for the common clean line; details only when needed
+        if b"\x00" in raw:
+            damage.nul_lines += 1
+            raw = raw.replace(b"\x00", b"")
+        if _XML_INVALID.search(raw):
+            damage.control_lines += 1
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:

@@ -9,9 +9,8 @@ About once a minute: `Client: <iso>, Server: <iso>, Drift: <n>ms, Network Latenc
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
-
-import regex as re
 
 from ..agents import find_agent, normalize
 from ..event import AttrValue, Event, Kind

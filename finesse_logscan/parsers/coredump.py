@@ -7,10 +7,9 @@ is used and said.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
-
-import regex as re
 
 from ..event import Event, Kind
 from ..parsing import FileContext

@@ -10,10 +10,9 @@ ANSI colour escapes are stripped; lines without a timestamp continue the previou
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from datetime import datetime
-
-import regex as re
 
 from .. import signatures
 from ..agents import agent_from_jid, find_agent
@@ -38,7 +37,10 @@ HEADER = re.compile(
 )
 _SID_PAREN = re.compile(r"\(id=(?P<sid>[\w-]+)\)")
 _SID_WORD = re.compile(r"[Ss]ession (?P<sid>[0-9a-fA-F][\w-]*)(?=:| was\b)")
-_LAST_ACTIVE = re.compile(r"last active (?P<ms>\d+) ms ago:?\s*(?P<jid>\S+@\S+?)(?=\s|$)")
+_ACTIVE = re.compile(
+    r"Session(?: \(id=(?P<sid1>[\w-]+)\)| (?P<sid2>[0-9a-fA-F][\w-]*))? was last active (?P<ms>\d+) ms ago:?\s*"
+    r"(?P<jid>\S+@\S+?)(?=\s|$)"
+)
 _RECV = re.compile(r"HTTP RECVD?\((?P<sid>[\w-]+)\)")
 _RID = re.compile(r"""\brid=["']?(?P<rid>\d+)""")
 _JID_AFTER_COLON = re.compile(r":\s*(?P<jid>[^\s:@]+@[^\s]+?(?:\. [\w.-]+)?(?:/[\w.-]+)?)(?=\s|$)")
@@ -66,29 +68,59 @@ def sniff(head: list[str]) -> bool:
     return False
 
 
+_PREFIX = re.compile(
+    r"""
+    (?:[.,](?P<frac>\d{1,6}))?\s+
+    (?:(?P<level>TRACE|DEBUG|INFO|WARN|WARNING|ERROR|FATAL)\s+(?:\[(?P<thread>[^\]]*)\]:?\s*)?)?
+    (?:(?P<logger>[a-z][\w$]*(?:\.[\w$]+)+)\s+-\s)?
+    """,
+    re.VERBOSE,
+)
+
+
+def _is_stamp(text: str) -> bool:
+    """Cheap shape check of 'YYYY.MM.DD HH:MM:SS' before any regex runs."""
+    return (
+        len(text) >= 20
+        and text[4] == "."
+        and text[7] == "."
+        and text[13] == ":"
+        and text[16] == ":"
+        and text[10] in " T"
+        and text[:4].isdigit()
+    )
+
+
 def parse(lines: Iterable[Line], ctx: FileContext) -> Iterator[Event]:
     rec: _Record | None = None
     prev_local: datetime | None = None
+    cached_key, cached_local = "", None  # consecutive lines mostly share their second
     for line in lines:
         text = line.text
         if "\x1b" in text:
             text = _ANSI.sub("", text)
-        m = HEADER.match(text) if (len(text) >= 19 and text[4:5] == "." and text[:4].isdigit()) else None
+        m = _PREFIX.match(text, 19) if _is_stamp(text) else None
         if m:
-            local = openfire_local(m["date"], m["time"], m["frac"])
+            key = text[:19]
+            if key != cached_key:
+                cached_key, cached_local = key, openfire_local(key[:10], key[11:19], None)
+            local = cached_local
             if local is None:
                 ctx.bad()
-                ctx.warn(f"line {line.no}: impossible date/time {m['date']} {m['time']}")
+                ctx.warn(f"line {line.no}: impossible date/time {key}")
                 continue
+            if m["frac"]:
+                local = local.replace(microsecond=int((m["frac"] + "000000")[:6]))
             if rec is not None:
                 yield from _events(rec, ctx)
             ctx.ok()
-            ctx.seen(local)
             if prev_local is not None and local < prev_local:
                 ctx.warn(f"line {line.no}: time goes back from {prev_local} to {local}")
+            if prev_local is None or local != prev_local:
+                ctx.seen(local)
             prev_local = local
-            stamp = text[: m.end("frac") if m["frac"] else m.end("time")]
-            rec = _Record(line.no, local, stamp, m["msg"], m["level"])
+            stamp = text[: m.end("frac")] if m["frac"] else key
+            rec = _Record(line.no, local, stamp, text[m.end() :], m["level"])
         elif rec is not None:
             ctx.ok()
             rec.add(text)
@@ -139,11 +171,13 @@ def _events(rec: _Record, ctx: FileContext) -> Iterator[Event]:
     for sig in signatures.match(NAME, msg):
         yield _ev(rec, ctx, Kind.KNOWN_DEFECT, find_agent(msg), signature=sig.id, title=sig.title,
                   severity=sig.severity, detail=f"{sig.id}: {sig.title}")  # fmt: skip
-    flat = msg.replace("\n", " ")
+    if msg.startswith("time=") and "msgs_sent" in msg:  # per-session counters, every 30 s: nothing to keep
+        return
+    flat = msg.replace("\n", " ") if "\n" in msg else msg
     if "last active" in msg:
-        m = _LAST_ACTIVE.search(flat)
+        m = _ACTIVE.search(flat)
         if m:
-            yield _ev(rec, ctx, Kind.SESSION_ACTIVITY, agent_from_jid(m["jid"]), sid=_sid(flat),
+            yield _ev(rec, ctx, Kind.SESSION_ACTIVITY, agent_from_jid(m["jid"]), sid=m["sid1"] or m["sid2"],
                       ms_ago=int(m["ms"]), jid=m["jid"])  # fmt: skip
         return
     if "HTTP RECV" in msg:

@@ -8,10 +8,9 @@ for the node's openfire logs when web services lines are missing.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
-
-import regex as re
 
 from .. import signatures
 from ..event import Event, Kind

@@ -9,10 +9,9 @@ These are the only server lines with a UTC offset: every header is an offset sam
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from datetime import datetime
-
-import regex as re
 
 from .. import signatures
 from ..agents import find_agent
