@@ -26,6 +26,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO, cast
 
+from .rotation import read_order
+
 logger = logging.getLogger(__name__)
 
 GiB = 1024**3
@@ -195,7 +197,7 @@ class BundleReader:
     def _walk_dir(self, root: Path, input_name: str) -> Iterator[SourceFile]:
         for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
             dirnames.sort()
-            for fn in sorted(filenames):
+            for fn in sorted(filenames, key=read_order):
                 full = Path(dirpath) / fn
                 rel = full.relative_to(root).as_posix()
                 display = f"{root.as_posix().rstrip('/')}/{sanitize(rel)}"
@@ -310,7 +312,7 @@ class BundleReader:
                 infos = zf.infolist()
             except (zipfile.BadZipFile, OSError) as exc:
                 raise BundleError(f"corrupt zip archive ({exc})") from exc
-            for info in sorted(infos, key=lambda i: i.filename):
+            for info in sorted(infos, key=lambda i: read_order(i.filename)):
                 mdisplay = f"{display}!{sanitize(info.filename)}"
                 if info.is_dir():
                     continue

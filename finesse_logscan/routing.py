@@ -66,25 +66,3 @@ def _strip_archive(name: str) -> str:
         if low.endswith(suf):
             return name[: -len(suf)]
     return name
-
-
-_ROT = [
-    re.compile(r"^(?P<base>.+\.log)[.-](?P<n>\d{1,3})$"),  # debug.log.1, debug.log-1
-    re.compile(r"^(?P<base>.+)_(?P<n>\d{1,3})(?P<ext>\.log)$"),  # debug_1.log
-    re.compile(
-        r"^(?P<base>Desktop-webservices)\.(?P<stamp>\d{4}-\d{2}-\d{2}T[\d-]+(?:\.\d+)?)(?:\.startup)?\.log$",
-        re.I,
-    ),
-]
-
-
-def rotation_group(path: str) -> tuple[str, int]:
-    """'logs/openfire/debug.log.2' -> ('logs/openfire/debug.log', 2); the base log has index 0."""
-    folder, _, name = path.rpartition("/")
-    for pat in _ROT:
-        m = pat.match(name)
-        if m:
-            base = m["base"] + (m.groupdict().get("ext") or "")
-            n = int(m["n"]) if m.groupdict().get("n") else 0
-            return (f"{folder}/{base}" if folder else base), n
-    return path, 0

@@ -17,8 +17,9 @@ from .eventstore import EventStore
 from .options import ScanOptions
 from .parsing import FileContext
 from .report import Evidence, FileInfo, NodeInfo, Report
-from .routing import SNIFF_LINES, node_for, rotation_group, route, route_by_name
-from .textlines import Damage, Line, iter_lines
+from .rotation import rotation_group
+from .routing import SNIFF_LINES, node_for, route, route_by_name
+from .textlines import Damage, Line, as_utf8_stream, iter_lines
 from .timeline import Timeline, build
 from .timezones import OffsetResolver, parse_zone
 
@@ -124,7 +125,8 @@ def _read_source(src: SourceFile, fid: int, store: EventStore, resolver: OffsetR
             src.display, by_name.NAME, node, first=ctx.first, last=ctx.last, warnings=ctx.warnings
         )
     damage = Damage()
-    lines = _Counted(iter_lines(src.stream, damage))
+    stream, note = as_utf8_stream(src.stream)
+    lines = _Counted(iter_lines(stream, damage))
     it = iter(lines)
     head: list[Line] = []
     try:
@@ -175,7 +177,7 @@ def _read_source(src: SourceFile, fid: int, store: EventStore, resolver: OffsetR
         first=ctx.first,
         last=ctx.last,
         duplicates=store.duplicates - kept_before,
-        warnings=[*damage.describe(), *ctx.warnings],
+        warnings=[*([note] if note else []), *damage.describe(), *ctx.warnings],
     )
 
 

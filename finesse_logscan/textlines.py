@@ -8,6 +8,7 @@ the rest of it is skipped (counted as an over-long line).
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -72,6 +73,37 @@ def decode_line(raw: bytes, damage: Damage) -> str:
     except UnicodeDecodeError:
         damage.non_utf8_lines += 1
         return raw.decode("cp1252", errors="replace")
+
+
+class _Utf16AsUtf8(io.RawIOBase):
+    """Re-encodes a UTF-16 stream (Windows tools write client logs so) as UTF-8, streaming."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._text = io.TextIOWrapper(stream, encoding="utf-16", errors="replace", newline="")
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: bytearray | memoryview) -> int:  # type: ignore[override]
+        while not self._pending:
+            chunk = self._text.read(16384)
+            if not chunk:
+                return 0
+            self._pending = chunk.encode("utf-8")
+        n = min(len(b), len(self._pending))
+        b[:n] = self._pending[:n]
+        self._pending = self._pending[n:]
+        return n
+
+
+def as_utf8_stream(stream: BinaryIO) -> tuple[BinaryIO, str | None]:
+    """The stream itself, or a UTF-8 re-encoding of it when it starts with a UTF-16 BOM."""
+    peek = getattr(stream, "peek", None)
+    head = peek(2)[:2] if peek else b""
+    if head in (b"\xff\xfe", b"\xfe\xff"):
+        return io.BufferedReader(_Utf16AsUtf8(stream)), "UTF-16 file, read as text"
+    return stream, None
 
 
 def iter_lines(stream: BinaryIO, damage: Damage, max_line: int = MAX_LINE_BYTES) -> Iterator[Line]:

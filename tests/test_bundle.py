@@ -226,3 +226,66 @@ def test_reader_streams_tar_members_without_extracting(tmp_path: Path) -> None:
     reader = BundleReader()
     seen = [(s.path, s.stream.read()) for s in reader.iter_sources([str(tmp_path / "x.tgz")])]
     assert seen == [("a/desktop/logs/openfire/info.log", b"2026.03.04 14:00:00 Openfire stopped\n")]
+
+
+def test_rotated_copies_are_read_oldest_first(tmp_path: Path) -> None:
+    import shutil
+
+    src = bundle(tmp_path)
+    of = src / "fin1" / OPENFIRE
+    shutil.copy(of / "debug.log", of / "debug.log.1")
+    (of / "debug.log.2.gz").write_bytes(gzip.compress((of / "debug.log").read_bytes()))
+    (of / "debug.log.10").write_bytes((of / "debug.log").read_bytes())
+    order = [Path(f.path).name for f in scan([str(src)]).files if "debug" in f.path]
+    assert order == ["debug.log.10", "debug.log.2.gz", "debug.log.1", "debug.log"]
+    data = make_zip(files_under(src))
+    (tmp_path / "r.zip").write_bytes(data)
+    order = [f.path.rsplit("/", 1)[-1] for f in scan([str(tmp_path / "r.zip")]).files if "debug" in f.path]
+    assert order == ["debug.log.10", "debug.log.2.gz", "debug.log.1", "debug.log"]
+    r = scan([str(src)])
+    assert len(r.disconnects) == 1  # four copies of the same lines: one disconnect
+
+
+@pytest.mark.parametrize(
+    ("name", "group", "index"),
+    [
+        ("logs/openfire/debug.log", "logs/openfire/debug.log", 0),
+        ("logs/openfire/debug.log.3", "logs/openfire/debug.log", 3),
+        ("logs/openfire/debug.log-3", "logs/openfire/debug.log", 3),
+        ("logs/openfire/debug_3.log", "logs/openfire/debug.log", 3),
+        ("logs/openfire/openfire.log-2.gz", "logs/openfire/openfire.log", 2),
+        (
+            "logs/webservices/Desktop-webservices.2026-03-04T14-00-00.500.startup.log",
+            "logs/webservices/Desktop-webservices",
+            0,
+        ),
+    ],
+)
+def test_rotation_groups(name: str, group: str, index: int) -> None:
+    from finesse_logscan.rotation import rotation_group
+
+    assert rotation_group(name) == (group, index)
+
+
+def test_utf16_client_log_is_read(tmp_path: Path) -> None:
+    text = (
+        "Mozilla/5.0 (Windows NT 10.0) Chrome/120.0\r\n"
+        "2019-03-04T08:15:02.114 -05:00: : fin1.example.com: Mar 04 2019 07:15:02.598 -0600: Container : "
+        "Client: 2019-03-04T13:15:02.110Z, Server: 2019-03-04T13:15:02.591Z, Drift: 481ms, Network Latency (round trip): 22ms\r\n"
+    )
+    p = tmp_path / "fin1" / "desktop" / "logs" / "clientlogs" / "agent1001003_2019-03-04.txt"
+    p.parent.mkdir(parents=True)
+    p.write_bytes(text.encode("utf-16"))
+    r = scan([str(tmp_path)])
+    (f,) = r.files
+    assert f.family == "clientlog" and (f.lines, f.parsed, f.unparsed) == (2, 2, 0)
+    assert any("UTF-16" in w for w in f.warnings)
+    assert r.clients[0].agent == "1001003" and r.clients[0].median_drift_ms == 481
+
+
+def test_empty_folder_and_empty_archive_exit_2(tmp_path: Path, runner: CliRunner) -> None:
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty.zip").write_bytes(make_zip({}))
+    for p in ("empty", "empty.zip"):
+        result = runner.invoke(cli, ["analyze", str(tmp_path / p)])
+        assert result.exit_code == 2 and "no usable input" in result.output
