@@ -200,3 +200,34 @@ def test_agent_and_time_filters(tmp_path: Path) -> None:
 
 def test_base_is_utc() -> None:
     assert BASE.utcoffset() is not None
+
+
+def test_sign_out_long_before_a_later_drop_does_not_hide_it(tmp_path: Path) -> None:
+    n = Node(tmp_path)
+    # signs out at 100 s, signs in again on a new session, then the PC sleeps at 300 s
+    n.polls("1001005", "s1", 0, 100, 100)
+    n.wsl(
+        at(100),
+        "http-bio-8443-exec-7",
+        "API_REQUEST",
+        "%[request_method=user.PUT][request_ parameters= state:LOGOUT][usr=1001005]: x",
+    )
+    n.full_drop("1001005", "s2", 160, 300)
+    d = only(scan([str(n.write())]).disconnects, "1001005")
+    assert d.session_id == "s2" and d.outcome == "forced-logout"
+
+
+def test_two_drops_of_one_agent_are_two_disconnects(tmp_path: Path) -> None:
+    n = Node(tmp_path)
+    n.full_drop("1001003", "s1", 0, 300)
+    n.full_drop("1001003", "s2", 600, 1500)
+    ds = scan([str(n.write())]).disconnects
+    assert [(d.agent, d.session_id, d.outcome) for d in ds] == [
+        ("1001003", "s1", "forced-logout"),
+        ("1001003", "s2", "forced-logout"),
+    ]
+    assert (
+        ds[0].forced_logout is not None
+        and ds[1].forced_logout is not None
+        and ds[0].forced_logout < ds[1].time
+    )

@@ -70,3 +70,7 @@ def test_server_wide_sample_diagnosis(in_root: Path) -> None:
     assert inc["classification"] == "server-wide" and len(inc["agents"]) == 12
     assert {d["resulting_state"] for d in data["disconnects"]} == {"NOT_READY"}
     assert "2002013" not in inc["agents"] and "2002014" not in inc["agents"]
+    # a network outage: nothing on the server explains it, and the report says so
+    assert not [s for s in data["server_events"] if s["kind"] != "store-offline-burst"]
+    assert "no server-side evidence" in inc["summary"]
+    assert any("network" in a.lower() for a in inc["recommended_actions"])

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 from ..event import Event, Kind
-from ..eventstore import activity_instant
+from ..eventstore import ACTIVITY_KINDS, activity_instant
 from ..options import ScanOptions
 from ..report import Disconnect, Evidence
 from ..timeline import Timeline
@@ -56,8 +56,12 @@ def _last(evs: list[Event], pred: Callable[[Event], bool], lo: datetime, hi: dat
     return found
 
 
-def _normal_sign_out(evs: list[Event], t0: datetime, sid: object) -> bool:
+def _signed_out(evs: list[Event], t0: datetime, sid: object, last_activity: datetime | None) -> bool:
+    """An agent-requested logout or a BOSH terminate just before the session went quiet: the
+    idle close that follows is the tail of a normal sign-out, not a disconnect."""
     lo = t0 - SIGN_OUT_WINDOW
+    if last_activity is not None:
+        lo = max(lo, last_activity - timedelta(seconds=30))
     for ev in evs:
         if not lo <= _t(ev) <= t0:
             continue
@@ -68,7 +72,7 @@ def _normal_sign_out(evs: list[Event], t0: datetime, sid: object) -> bool:
         if (
             ev.kind == Kind.CTI_AGENT_STATE
             and ev.attrs.get("state") == "LOGOUT"
-            and ev.attrs.get("reason_code") not in (FORCED_REASON,)
+            and ev.attrs.get("reason_code") != FORCED_REASON
         ):
             return True
     return False
@@ -86,80 +90,73 @@ def chains_for_agent(agent: str, evs: list[Event]) -> list[Disconnect]:
     return out
 
 
+def _s(seconds: float) -> timedelta:
+    return timedelta(seconds=seconds)
+
+
+def _is(kind: Kind) -> Callable[[Event], bool]:
+    return lambda e: e.kind == kind
+
+
+def _last_activity(evs: list[Event], sid: object, ref: datetime) -> tuple[Event | None, datetime | None]:
+    """The session's last real activity before `ref` (openfire activity-run edges)."""
+    activity = [
+        e
+        for e in evs
+        if e.kind in ACTIVITY_KINDS
+        and (sid is None or e.attrs.get("sid") in (sid, None))
+        and _t(e) <= ref + _s(1)
+    ]
+    last = max(activity, key=lambda e: activity_instant(e) or _t(e), default=None)
+    instant = activity_instant(last) if last else None
+    if instant is None or ref - instant > timedelta(hours=1):
+        return None, None
+    return last, instant
+
+
 def _chain(agent: str, anchor: Event, evs: list[Event], used: set[int]) -> Disconnect | None:
     t0 = _t(anchor)
     free = [e for e in evs if id(e) not in used]
     sid = anchor.attrs.get("sid")
-    parts: list[Event] = []
-    idle = session_closed = presence = None
+    idle = session_closed = presence = forced = None
     if anchor.kind == Kind.IDLE_CLOSE:
         idle = anchor
-        if _normal_sign_out(evs, t0, sid):
+        last_act, last_activity = _last_activity(evs, sid, t0)
+        if _signed_out(evs, t0, sid, last_activity):
             used.add(id(anchor))
             return None
-        session_closed = _first(
-            free,
-            lambda e: e.kind == Kind.SESSION_CLOSED,
-            t0 - timedelta(seconds=2),
-            t0 + timedelta(seconds=10),
-        )
-        presence = _first(
-            free,
-            lambda e: e.kind == Kind.PRESENCE_UNAVAILABLE,
-            t0 - timedelta(seconds=10),
-            t0 + timedelta(seconds=60),
-        )
+        session_closed = _first(free, _is(Kind.SESSION_CLOSED), t0 - _s(2), t0 + _s(10))
+        presence = _first(free, _is(Kind.PRESENCE_UNAVAILABLE), t0 - _s(10), t0 + _s(60))
         forced = _first(free, is_forced, t0, t0 + CHAIN_WINDOW)
     else:
         forced = anchor
-        presence = _last(free, lambda e: e.kind == Kind.PRESENCE_UNAVAILABLE, t0 - CHAIN_WINDOW, t0)
+        presence = _last(free, _is(Kind.PRESENCE_UNAVAILABLE), t0 - CHAIN_WINDOW, t0)
     logout = msg = state = None
     if forced is not None:
         f = _t(forced)
-        logout = _first(
-            free,
-            lambda e: e.kind == Kind.PRESENCE_DRIVEN_LOGOUT,
-            f - timedelta(seconds=1),
-            f + timedelta(seconds=5),
-        )
-        msg = _first(
-            free, lambda e: e.kind == Kind.CTI_MESSAGE, f - timedelta(seconds=1), f + timedelta(seconds=10)
-        )
-        state = _first(
-            free,
-            lambda e: e.kind == Kind.CTI_AGENT_STATE and e.attrs.get("state") in ("LOGOUT", "NOT_READY"),
-            f - timedelta(seconds=1),
-            f + timedelta(seconds=30),
-        )
+        logout = _first(free, _is(Kind.PRESENCE_DRIVEN_LOGOUT), f - _s(1), f + _s(5))
+        msg = _first(free, _is(Kind.CTI_MESSAGE), f - _s(1), f + _s(10))
+        state = _first(free, _ends_signed_in, f - _s(1), f + _s(30))
     start = min(_t(e) for e in (idle, presence, logout, msg, state, forced) if e is not None)
-    ref = _t(idle) if idle else start
-    # last real activity of this session before the loss (activity-run edges, openfire)
-    activity = [
-        e for e in evs
-        if e.kind in (Kind.BOSH_REQUEST, Kind.SESSION_ACTIVITY)
-        and (sid is None or e.attrs.get("sid") in (sid, None))
-        and _t(e) <= ref + timedelta(seconds=1)
-    ]  # fmt: skip
-    last_act_ev = max(activity, key=lambda e: activity_instant(e) or _t(e), default=None)
-    last_activity = activity_instant(last_act_ev) if last_act_ev else None
-    if last_activity is not None and ref - last_activity > timedelta(hours=1):
-        last_activity, last_act_ev = None, None
+    if idle is None:
+        last_act, last_activity = _last_activity(evs, sid, start)
     idle_check = None
-    if last_act_ev is not None:
-        idle_check = _last(activity, lambda e: e.attrs.get("run") == "idle-check", ref - CHAIN_WINDOW, ref)
-    offline = _first(free, lambda e: e.kind == Kind.STORE_OFFLINE, start, start + CHAIN_WINDOW)
-    client = _first(
-        free,
-        lambda e: e.kind == Kind.CLIENT_CONNECTION and e.attrs.get("status") in ("lost", "disconnected"),
-        start - CHAIN_WINDOW,
-        start + CHAIN_WINDOW,
-    )
+    if last_act is not None:
+        idle_check = _last(
+            evs,
+            lambda e: e.attrs.get("run") == "idle-check" and e.attrs.get("sid") == last_act.attrs.get("sid"),
+            t0 - CHAIN_WINDOW,
+            t0,
+        )
+    offline = _first(free, _is(Kind.STORE_OFFLINE), start, start + CHAIN_WINDOW)
+    client = _first(free, _client_lost, start - CHAIN_WINDOW, start + CHAIN_WINDOW)
     recovered_by = None
-    end_logout = _t(forced) if forced is not None else start + CHAIN_WINDOW
     if forced is None:
-        recovered_by = _first(evs, lambda e: _recovery(e, sid), start + timedelta(milliseconds=1), end_logout)
-    for e in (
-        last_act_ev,
+        recovered_by = _first(
+            evs, lambda e: _recovery(e, sid), start + timedelta(milliseconds=1), start + CHAIN_WINDOW
+        )
+    chain = (
+        last_act,
         idle_check,
         idle,
         session_closed,
@@ -171,23 +168,22 @@ def _chain(agent: str, anchor: Event, evs: list[Event], used: set[int]) -> Disco
         forced,
         client,
         recovered_by,
-    ):
+    )
+    parts: list[Event] = []
+    for e in chain:
         if e is not None and e not in parts:
             parts.append(e)
-    for e in parts:
-        if e.kind not in (Kind.BOSH_REQUEST, Kind.SESSION_ACTIVITY):
-            used.add(id(e))
-    reason = None
-    for e in (msg, state, forced):
-        if e is not None and isinstance(e.attrs.get("reason_code"), int):
-            reason = int(e.attrs["reason_code"])
-            break
-    forced_time = None
-    for e in (logout, msg, state, forced):
-        if e is not None:
-            forced_time = _t(e)
-            break
-    outcome = "forced-logout" if forced is not None else ("recovered" if recovered_by else "unknown")
+            if e.kind not in ACTIVITY_KINDS:
+                used.add(id(e))
+    reason = next(
+        (
+            int(e.attrs["reason_code"])
+            for e in (msg, state, forced)
+            if e is not None and isinstance(e.attrs.get("reason_code"), int)
+        ),
+        None,
+    )
+    forced_at = next((_t(e) for e in (logout, msg, state, forced) if e is not None), None)
     parts.sort(key=lambda e: (_t(e), e.file, e.line))
     return Disconnect(
         agent=agent,
@@ -197,12 +193,20 @@ def _chain(agent: str, anchor: Event, evs: list[Event], used: set[int]) -> Disco
         last_activity=last_activity,
         idle_close=_t(idle) if idle else None,
         presence_unavailable=_t(presence) if presence else None,
-        forced_logout=forced_time,
+        forced_logout=forced_at,
         reason_code=reason,
         resulting_state=str(state.attrs["state"]) if state is not None else None,
-        outcome=outcome,
+        outcome="forced-logout" if forced is not None else ("recovered" if recovered_by else "unknown"),
         evidence=[evidence_of(e) for e in parts],
     )
+
+
+def _ends_signed_in(ev: Event) -> bool:
+    return ev.kind == Kind.CTI_AGENT_STATE and ev.attrs.get("state") in ("LOGOUT", "NOT_READY")
+
+
+def _client_lost(ev: Event) -> bool:
+    return ev.kind == Kind.CLIENT_CONNECTION and ev.attrs.get("status") in ("lost", "disconnected")
 
 
 def _recovery(ev: Event, sid: object) -> bool:
