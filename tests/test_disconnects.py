@@ -231,3 +231,63 @@ def test_two_drops_of_one_agent_are_two_disconnects(tmp_path: Path) -> None:
         and ds[1].forced_logout is not None
         and ds[0].forced_logout < ds[1].time
     )
+
+
+TECHNOTE_DEBUG = """\
+2017.06.17 00:14:34 Session (id=f382a015) was last active 0 ms ago: 1001003@xxxxx.xxx.xxx.cisco.com/de
+2017.06.17 00:15:04 Session (id=f382a015) was last active 13230 ms ago: 1001003@xxxxx.xxx.xxx.cisco.co
+2017.06.17 00:15:34 Session (id=f382a015) was last active 43230 ms ago: 1001003@xxxxx.xxx.xxx.cisco.co
+2017.06.17 00:16:04 Session (id=f382a015) was last active 63231 ms ago: 1001003@xxxxx.xxx.xxx.cisco.co
+2017.06.17 00:17:04 Unable to route packet. No session is available so store offline. <message from="pu
+"""
+TECHNOTE_INFO = """\
+2017.06.17 00:16:04 Closing idle session (id=f382a015): 1001003@xxxxxx.xxxx.xxx. cisco.com/desktop
+after inactivity for more than threshold value of 60
+2017.06.17 00:16:04 A session is closed for 1001003@xxxxxx.xxxx.xxx. cisco.com/desktop
+"""
+# the technote's web services lines, truncated exactly as published
+TECHNOTE_WS = """\
+0000001043: XX.XX.XX.XXX: Jun 17 2017 00:16:04.630 +0530: %CCBU_Smack Listener Processor (1)-6-PRESENCE
+0000000417: XX.XX.XX.XXX: Jun 17 2017 00:16:04.631 +0530: %CCBU_Smack Listener Processor (1)-6-UNSUBSCR
+0000001044: XX.XX.XX.XXX: Jun 17 2017 00:16:04.631 +0530: %CCBU_Smack Listener Processor (1)-6-AGENT_PI
+0000001051: XX.XX.XX.XXX: Jun 17 2017 00:16:35.384 +0530: %CCBU_pool-8-thread-1-6-AGENT_PRESENCE_MONIT
+0000001060: XX.XX.XX.XXX:: Jun 17 2017 00:17:04.632 +0530: %CCBU_CoreImpl-worker12-6-PRESENCE DRIVEN LO
+0000001061: XX.XX.XX.XXX:: Jun 17 2017 00:17:04.633 +0530: %CCBU_CoreImpl-worker12-6-MESSAGE_TO_CTI_SER
+1, workmode : 0, reason code: 255, forceflag :1, agentcapacity: 1, agenttext: 1001003, agentid: 1001003,
+0000001066: XX.XX.XX.XXX:: Jun 17 2017 00:17:04.643 +0530: %CCBU_CTIMessageEventExecutor-0-6-DECODED_M
+skillGroupNumber=-1, skillGroupPriority=0, agentState=1 (LOGOUT), eventReasonCode=255, numFltSkillGroup
+duration=null, nextAgentState=null, fltSkillGroupNumberList=[], fltSkillGroupIDList=[], fltSkillGroupPr
+msgID=30, timeTracker={"id":"AgentStateEvent","CTI_MSG_RECEIVED":1497638824642,"CTI_MSG_DISPATCH":14976
+Decoded Message to Finesse from backend cti server
+"""
+
+
+def test_the_technotes_own_lines(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from .conftest import write
+
+    base = tmp_path / "fin1" / "desktop" / "logs"
+    write(base / "openfire" / "debug.log", TECHNOTE_DEBUG)
+    write(base / "openfire" / "info.log", TECHNOTE_INFO)
+    write(base / "webservices" / "Desktop-webservices.2017-06-17T00-00-00.000.log", TECHNOTE_WS)
+    report = scan([str(tmp_path)])
+    assert report.nodes[0].utc_offsets == ["+05:30"] and report.nodes[0].utc_offset_source == "webservices"
+    d = only(report.disconnects, "1001003")
+    assert d.idle_close == datetime(2017, 6, 16, 18, 46, 4, tzinfo=UTC)
+    assert d.last_activity is not None and d.last_activity < d.idle_close
+    assert d.forced_logout == datetime(2017, 6, 16, 18, 47, 4, 632000, tzinfo=UTC)
+    assert (d.reason_code, d.resulting_state, d.outcome) == (255, "LOGOUT", "forced-logout")
+    assert "presence-driven-logout (agent inferred)" in [e.event for e in d.evidence]
+    assert any("named no agent" in w for w in report.warnings)
+    assert all(f.lines == f.parsed for f in report.files)
+
+
+def test_agent_is_not_inferred_when_two_agents_are_near(tmp_path: Path) -> None:
+    n = Node(tmp_path)
+    n.wsl(at(100), "CoreImpl-worker12", "PRESENCE DRIVEN LOGOUT", "no agent named here")
+    n.wsl(at(100.001), "CoreImpl-worker12", "MESSAGE_TO_CTI_SERVER", "reason code: 255, agentid: 1001003")
+    n.wsl(at(100.002), "CoreImpl-worker13", "MESSAGE_TO_CTI_SERVER", "reason code: 255, agentid: 1001004")
+    report = scan([str(n.write())])
+    assert not any("named no agent" in w for w in report.warnings)
+    assert {d.agent for d in report.disconnects} == {"1001003", "1001004"}

@@ -10,6 +10,7 @@ reason-255 forced logout. A normal sign-out (terminate, agent-requested LOGOUT) 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from ..event import Event, Kind
@@ -229,10 +230,45 @@ def evidence_of(ev: Event) -> Evidence:
             if run == "end"
             else ("idle-check" if run == "idle-check" else "new-session-activity")
         )
+    if ev.attrs.get("agent_inferred"):
+        label += " (agent inferred)"
     return Evidence(ev.file, ev.line, label, ev.time, ev.time_text, ev.node, ev.agent)
 
 
+INFER_KINDS = frozenset({Kind.PRESENCE_DRIVEN_LOGOUT, Kind.CTI_MESSAGE, Kind.CTI_AGENT_STATE})
+INFER_WINDOW = timedelta(seconds=1)
+"""A forced-logout line that names no agent (wrapped or truncated records) belongs to the agent
+of the chain lines logged within this long of it on the same node, when there is exactly one."""
+
+
+def infer_agents(events: list[Event]) -> tuple[list[Event], int]:
+    """Fill in the agent of agentless forced-logout chain lines from their unambiguous neighbours."""
+    named = [e for e in events if e.agent and e.kind in INFER_KINDS]
+    out, inferred = [], 0
+    for ev in events:
+        if ev.agent is None and ev.kind in INFER_KINDS and ev.time is not None:
+            t = ev.time
+            near = {
+                n.agent
+                for n in named
+                if n.node == ev.node and n.time is not None and abs(n.time - t) <= INFER_WINDOW
+            }
+            if len(near) == 1:
+                agent = near.pop()
+                ev = replace(ev, agent=agent, attrs={**ev.attrs, "agent_inferred": 1})
+                inferred += 1
+        out.append(ev)
+    return out, inferred
+
+
 def run(timeline: Timeline, options: ScanOptions, findings: Findings) -> None:
+    events, inferred = infer_agents(timeline.events)
+    if inferred:
+        findings.warnings.append(
+            f"{inferred} forced-logout line(s) named no agent; each was given the only agent with a "
+            "forced-logout line within 1 s on the same node (marked 'agent inferred' in the evidence)"
+        )
+    timeline = Timeline(events, timeline.offsets_used)
     for agent, evs in sorted(timeline.by_agent().items()):
         findings.disconnects.extend(chains_for_agent(agent, evs))
     findings.disconnects.sort(key=lambda d: (d.time, d.agent))
