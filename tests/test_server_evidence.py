@@ -277,3 +277,15 @@ def test_notification_service_crash_sample(in_root: Path, runner: CliRunner) -> 
     assert heap["evidence"]["line"] is None
     assert {d["resulting_state"] for d in data["disconnects"]} == {"LOGOUT"}
     assert any("UCCX" in a for a in inc["recommended_actions"])
+
+
+def test_dump_time_from_a_plain_file_is_flagged(tmp_path: Path) -> None:
+    import os
+
+    p = write(tmp_path / "fin1" / "desktop" / "logs" / "openfire" / "java_pid9.hprof", "JAVA PROFILE")
+    os.utime(p, (1_772_654_400, 1_772_654_400))
+    report = scan([str(tmp_path)])
+    (se,) = report.server_events
+    assert se.kind == "heap-dump" and se.time == datetime(2026, 3, 4, 20, 0, tzinfo=UTC)
+    assert "file modification time" in se.evidence.time_text
+    assert any("modification time" in w for w in report.warnings)

@@ -54,5 +54,12 @@ def file_time_event(ctx: FileContext, kind: Kind, detail: str) -> Event | None:
         ctx.warn("no time for this dump: the container records none")
         return None
     t = datetime.fromtimestamp(ctx.mtime, UTC)
-    return Event(t, f"{t:%Y-%m-%d %H:%M:%S} UTC (file time)", ctx.display, 0, ctx.family, kind, None,
+    if "!" in ctx.display:
+        source = "archive member time"
+    else:
+        source = "file modification time"
+        ctx.warn(
+            "dump time is the file's modification time, which copying or extracting the bundle may have changed"
+        )
+    return Event(t, f"{t:%Y-%m-%d %H:%M:%S} UTC ({source})", ctx.display, 0, ctx.family, kind, None,
                  ctx.node, None, {"detail": detail})  # fmt: skip
