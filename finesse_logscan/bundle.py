@@ -142,7 +142,6 @@ def _capped(inner: BinaryIO, budget: Budget, what: str, compressed: int | None) 
 
 
 _COMPRESSED_SUFFIXES = (".gz", ".gzip", ".bz2", ".xz")
-_ARCHIVE_SUFFIXES = (".zip", ".tar", ".tgz", ".tar.gz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz")
 
 
 def _strip_suffix(name: str, suffixes: tuple[str, ...]) -> str:

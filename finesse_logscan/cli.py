@@ -279,7 +279,3 @@ def signatures_cmd(fmt: str) -> None:
 
     sigs = signatures.builtin()
     click.echo(signature_list.render_json(sigs) if fmt == "json" else signature_list.render(sigs), nl=False)
-
-
-def main() -> None:  # pragma: no cover - console entry for `python -m`
-    cli()

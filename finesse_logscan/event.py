@@ -68,10 +68,3 @@ class Event:
     node: str | None = None
     local_time: datetime | None = None
     attrs: Mapping[str, AttrValue] = field(default_factory=dict)
-
-    def attr(self, name: str, default: AttrValue | None = None) -> AttrValue | None:
-        return self.attrs.get(name, default)
-
-    @property
-    def where(self) -> str:
-        return f"{self.file}:{self.line}"

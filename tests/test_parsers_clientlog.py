@@ -94,3 +94,21 @@ def test_old_gadget_lines_are_parsed_without_events() -> None:
 def test_garbage_is_unparsed() -> None:
     events, ctx = run_parser(clientlog, "\x00\x01binary\nnot a record\n", path="clientlogs/agent1.txt")
     assert events == [] and ctx.unparsed == 2
+
+
+@pytest.mark.parametrize(
+    ("ua", "label"),
+    [
+        (UA, "Chrome 120"),
+        ("Mozilla/5.0 (Windows NT 6.1; WOW64; rv:64.0) Gecko/20100101 Firefox/64.0", "Firefox 64"),
+        (
+            "Mozilla/5.0 (Windows NT 10.0) AppleWebKit/537.36 Chrome/120.0 Safari/537.36 Edg/120.0.2210",
+            "Edge 120",
+        ),
+        (None, "-"),
+    ],
+)
+def test_browser_label_for_the_compatibility_check(ua: str | None, label: str) -> None:
+    from finesse_logscan.render.text import browser
+
+    assert browser(ua) == label

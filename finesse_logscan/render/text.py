@@ -25,6 +25,28 @@ def _short(dt: datetime | None) -> str:
     return dt.strftime("%H:%M:%S") if dt else "-"
 
 
+_BROWSERS = (
+    ("Edg/", "Edge"),
+    ("Firefox/", "Firefox"),
+    ("Chrome/", "Chrome"),
+    ("Trident/", "IE"),
+    ("Safari/", "Safari"),
+)
+
+
+def browser(user_agent: str | None) -> str:
+    """'Mozilla/5.0 ... Chrome/120.0.0.0 Safari/537.36' -> 'Chrome 120' (check it against the
+    compatibility matrix); '-' when the client log has no User-Agent line."""
+    if not user_agent:
+        return "-"
+    for token, name in _BROWSERS:
+        at = user_agent.find(token)
+        if at >= 0:
+            version = user_agent[at + len(token) :].split(".", 1)[0].split(" ", 1)[0]
+            return f"{name} {version}".strip()
+    return user_agent[:30]
+
+
 def render(report: Report) -> str:
     out: list[str] = []
     w = out.append
@@ -126,9 +148,9 @@ def render(report: Report) -> str:
         w("")
         w("== Client drift and latency ==")
         rows = [[c.agent, c.samples, c.median_drift_ms, c.max_abs_drift_ms, c.median_rtt_ms, c.max_rtt_ms,
-                 ", ".join(c.flags) or "-"] for c in report.clients]  # fmt: skip
+                 ", ".join(c.flags) or "-", browser(c.user_agent)] for c in report.clients]  # fmt: skip
         w(tabulate(rows, headers=["agent", "samples", "median drift ms", "max |drift| ms", "median rtt ms",
-                                  "max rtt ms", "flags"], tablefmt="simple"))  # fmt: skip
+                                  "max rtt ms", "flags", "browser"], tablefmt="simple"))  # fmt: skip
     if report.server_events:
         w("")
         w("== Server events ==")
