@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+
+from .event import Event
 
 # Order matters: explicit agent fields first, then API paths, then a JID's local part.
 _AGENT_FIELD = re.compile(
@@ -45,3 +48,25 @@ def find_agent(text: str) -> str | None:
             if found:
                 return found
     return None
+
+
+def reconcile_client_agents(events: list[Event]) -> tuple[list[Event], list[str]]:
+    """A client log whose file name gave an agent the server logs never mention, while exactly
+    one other word of its name is an agent they do mention, belongs to that agent (UCCX login
+    IDs are words: 'jsmith-1001.txt'). Returns the events and one note per file changed."""
+    known = {e.agent for e in events if e.agent and e.family != "clientlog"}
+    remap: dict[str, str] = {}
+    notes: list[str] = []
+    for e in events:
+        if e.family != "clientlog" or e.agent in known or e.file in remap:
+            continue
+        words = [w for w in str(e.attrs.get("name_candidates", "")).split(",") if w in known]
+        if len(words) == 1:
+            remap[e.file] = words[0]
+            notes.append(
+                f"{e.file}: client log taken as agent {words[0]} (its name also suggested {e.agent}, "
+                "which no server log mentions)"
+            )
+    if not remap:
+        return events, []
+    return [replace(e, agent=remap[e.file]) if e.file in remap else e for e in events], notes

@@ -9,6 +9,7 @@ from datetime import datetime
 from itertools import chain
 
 from . import __version__
+from .agents import reconcile_client_agents
 from .bundle import CORRUPT_ERRORS, BundleReader, DecompressionLimitError, SourceFile
 from .classification import classify
 from .detectors import DETECTORS, Findings
@@ -61,6 +62,7 @@ def scan(paths: Sequence[str], options: ScanOptions | None = None) -> Report:
         if info.skipped is None and info.first is not None and info.first.tzinfo is None:
             naive_families.setdefault(info.node, set()).add(info.family)
     store.finish()
+    store.events, agent_notes = reconcile_client_agents(store.events)
 
     for info in files:  # place naive first/last times (openfire) like their events
         if info.first is not None and info.first.tzinfo is None:
@@ -100,7 +102,7 @@ def scan(paths: Sequence[str], options: ScanOptions | None = None) -> Report:
         incidents=incidents,
         clients=findings.clients,
         server_events=findings.server_events,
-        warnings=warnings + findings.warnings,
+        warnings=warnings + agent_notes + findings.warnings,
         timeline=_chain_timeline(findings),
         skipped=list(reader.notes.skipped),
         errors=list(reader.notes.errors),

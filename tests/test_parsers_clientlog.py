@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -112,3 +113,23 @@ def test_browser_label_for_the_compatibility_check(ua: str | None, label: str) -
     from finesse_logscan.render.text import browser
 
     assert browser(ua) == label
+
+
+def test_name_candidates_keep_word_login_ids() -> None:
+    assert clientlog.name_candidates("clientlogs/jsmith-1001.txt") == ["jsmith", "1001"]
+    assert clientlog.name_candidates("clientlogs/agent1001003_2019-03-04T13-15-00.txt") == ["1001003"]
+
+
+def test_client_log_follows_the_agent_the_server_logs_know(tmp_path: Path) -> None:
+    from finesse_logscan import scan
+
+    from .builders import Node
+
+    n = Node(tmp_path)
+    n.full_drop("jsmith", "aa11", 0, 300)
+    n.write()
+    p = tmp_path / "fin1" / "desktop" / "logs" / "clientlogs" / "jsmith-1001.txt"
+    p.write_text(V11.replace("fin1.example.com", "fin1a"), encoding="utf-8")
+    report = scan([str(tmp_path)])
+    assert [c.agent for c in report.clients] == ["jsmith"]
+    assert any("client log taken as agent jsmith" in w for w in report.warnings)

@@ -74,8 +74,29 @@ def agent_from_path(path: str) -> str | None:
     return None
 
 
+_NAME_WORDS = {"agent", "user", "usr", "id", "clientlog", "clientlogs", "client", "log", "logs", "txt",
+               "desktop", "finesse", "locallog", "console", "errorreport", "report"}  # fmt: skip
+
+
+def name_candidates(path: str) -> list[str]:
+    """Every word of the file and folder name that could be a login ID (UCCX IDs are words),
+    so the scan can pick the one the server logs know when the name is ambiguous."""
+    out: list[str] = []
+    for part in path.split("/")[-2:]:
+        stem = part.rsplit(".", 1)[0] if "." in part else part
+        for word in re.split(r"[^0-9A-Za-z]+", _DATE_LIKE.sub(" ", stem)):
+            low = word.lower()
+            for prefix in ("agent", "user", "usr"):
+                if low.startswith(prefix) and len(word) > len(prefix) and word[len(prefix) :].isdigit():
+                    word, low = word[len(prefix) :], low[len(prefix) :]
+            if len(word) >= 2 and low not in _NAME_WORDS and word not in out:
+                out.append(word)
+    return out
+
+
 def parse(lines: Iterable[Line], ctx: FileContext) -> Iterator[Event]:
     agent = agent_from_path(ctx.path)
+    candidates = ",".join(name_candidates(ctx.path))
     if agent is None:
         for h in ctx.head:
             agent = find_agent(h) if "/User/" in h else None
@@ -90,12 +111,12 @@ def parse(lines: Iterable[Line], ctx: FileContext) -> Iterator[Event]:
         m = RECORD.match(text) if text[:2].isdigit() else None
         if m:
             ctx.ok()
-            yield from _record(m, line.no, text, agent, ctx)
+            yield from _record(m, line.no, text, agent, ctx, candidates)
             continue
         if line.no == 1 and any(h in text for h in _UA_HINTS):
             ctx.ok()
             yield Event(None, "", ctx.display, line.no, NAME, Kind.CLIENT_USER_AGENT, agent, ctx.node,
-                        None, {"user_agent": text.strip()[:400]})  # fmt: skip
+                        None, {"user_agent": text.strip()[:400], "name_candidates": candidates})  # fmt: skip
             continue
         g = _GADGET.match(text) if text[:2].isdigit() else None
         if g:
@@ -110,7 +131,9 @@ def parse(lines: Iterable[Line], ctx: FileContext) -> Iterator[Event]:
         ctx.bad()
 
 
-def _record(m: re.Match[str], no: int, text: str, agent: str | None, ctx: FileContext) -> Iterator[Event]:
+def _record(
+    m: re.Match[str], no: int, text: str, agent: str | None, ctx: FileContext, candidates: str
+) -> Iterator[Event]:
     client = parse_iso(m["ct"] + (m["cto"] or "")) if m["cto"] else None
     stamp = m["ct"] + (" " + m["cto"] if m["cto"] else "")
     if client is None:
@@ -123,7 +146,7 @@ def _record(m: re.Match[str], no: int, text: str, agent: str | None, ctx: FileCo
     source, sep, message = body.partition(" : ")
     if not sep:
         source, message = "", body
-    attrs: dict[str, AttrValue] = {}
+    attrs: dict[str, AttrValue] = {"name_candidates": candidates} if candidates else {}
     if st and not st["st"].startswith("-"):
         attrs["server_time"] = st["st"]
     if "Drift" in message:
