@@ -129,6 +129,7 @@ def test_client_log_follows_the_agent_the_server_logs_know(tmp_path: Path) -> No
     n.full_drop("jsmith", "aa11", 0, 300)
     n.write()
     p = tmp_path / "fin1" / "desktop" / "logs" / "clientlogs" / "jsmith-1001.txt"
+    p.parent.mkdir(parents=True)
     p.write_text(V11.replace("fin1.example.com", "fin1a"), encoding="utf-8")
     report = scan([str(tmp_path)])
     assert [c.agent for c in report.clients] == ["jsmith"]
