@@ -20,6 +20,7 @@ class Evidence:
     time_text: str = ""
     node: str | None = None
     agent: str | None = None
+    server_local: str = ""  # the UTC time on the node's wall clock, with its offset
 
     @property
     def where(self) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from datetime import datetime
 from itertools import chain
 
@@ -103,7 +104,7 @@ def scan(paths: Sequence[str], options: ScanOptions | None = None) -> Report:
         clients=findings.clients,
         server_events=findings.server_events,
         warnings=warnings + agent_notes + findings.warnings,
-        timeline=_chain_timeline(findings),
+        timeline=_chain_timeline(findings, resolver),
         skipped=list(reader.notes.skipped),
         errors=list(reader.notes.errors),
         agents_seen=len({e.agent for e in timeline.events if e.agent}),
@@ -244,7 +245,8 @@ def _warnings(
     return out
 
 
-def _chain_timeline(findings: Findings) -> list[Evidence]:
+def _chain_timeline(findings: Findings, resolver: OffsetResolver) -> list[Evidence]:
+    """Chain and server events in time order, each with its server-local time beside the UTC."""
     rows: dict[tuple[str, int | None, str], Evidence] = {}
     for d in findings.disconnects:
         for e in d.evidence:
@@ -254,4 +256,5 @@ def _chain_timeline(findings: Findings) -> list[Evidence]:
         rows.setdefault(
             (e.file, e.line, s.kind), Evidence(e.file, e.line, s.kind, s.time, e.time_text, s.node)
         )
-    return sorted(rows.values(), key=lambda e: (e.time or datetime.min, e.file, e.line or 0))
+    placed = [replace(e, server_local=resolver.server_local(e.node, e.time)) for e in rows.values()]
+    return sorted(placed, key=lambda e: (e.time or datetime.min, e.file, e.line or 0))

@@ -124,6 +124,27 @@ class OffsetResolver:
                 return Placement(pick[2], pick[1])
         return Placement(best[0][2], best[0][1])
 
+    def offset_at(self, node: str | None, utc: datetime) -> int | None:
+        """The node's UTC offset (minutes) at a UTC instant: the option's zone, else the offset
+        of the nearest stretch seen in its logs; None when nothing tells."""
+        if self.zone is not None:
+            off = utc.astimezone(self.zone).utcoffset()
+            return int(off.total_seconds() // 60) if off is not None else None
+        n = self.nodes.get(node)
+        if not n or not n.runs:
+            return None
+        return min(n.runs, key=lambda r: _distance(utc, r)).offset
+
+    def server_local(self, node: str | None, utc: datetime | None) -> str:
+        """'2026-03-04 14:06:01.200 -06:00', or '' when the node's offset is unknown."""
+        if utc is None:
+            return ""
+        off = self.offset_at(node, utc)
+        if off is None:
+            return ""
+        local = utc + timedelta(minutes=off)
+        return f"{local:%Y-%m-%d %H:%M:%S}.{local.microsecond // 1000:03d} {format_offset(off)}"
+
     def _place_zone(self, local: datetime, after: datetime | None) -> Placement:
         assert self.zone is not None
         cands = []

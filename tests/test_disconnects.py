@@ -291,3 +291,13 @@ def test_agent_is_not_inferred_when_two_agents_are_near(tmp_path: Path) -> None:
     report = scan([str(n.write())])
     assert not any("named no agent" in w for w in report.warnings)
     assert {d.agent for d in report.disconnects} == {"1001003", "1001004"}
+
+
+def test_timeline_shows_server_local_time_beside_utc(tmp_path: Path) -> None:
+    n = Node(tmp_path)
+    n.full_drop("1001003", "aa11", 0, 300)
+    report = scan([str(n.write())])
+    close = next(e for e in report.timeline if e.event == "idle-close")
+    assert close.time == at(365)
+    assert close.server_local == "2026-03-04 14:06:05.000 -06:00"  # BASE is 20:00Z, CST
+    assert close.time_text == "2026.03.04 14:06:05"

@@ -110,15 +110,10 @@ def render(report: Report) -> str:
     if report.timeline:
         w("")
         w("== Incident timeline ==")
-        rows = [[_t(e.time), e.time_text or "-", e.node or "-", e.agent or "-", e.event, location(e.file, e.line, base)]
-                for e in report.timeline]  # fmt: skip
-        w(
-            tabulate(
-                rows,
-                headers=["UTC", "as logged (local)", "node", "agent", "event", "evidence"],
-                tablefmt="simple",
-            )
-        )
+        rows = [[_t(e.time), e.server_local or "-", e.time_text or "-", e.node or "-", e.agent or "-", e.event,
+                 location(e.file, e.line, base)] for e in report.timeline]  # fmt: skip
+        headers = ["UTC", "server local", "as logged", "node", "agent", "event", "evidence"]
+        w(tabulate(rows, headers=headers, tablefmt="simple"))
     if report.disconnects:
         w("")
         w("== Disconnects ==")
