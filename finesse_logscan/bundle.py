@@ -186,6 +186,8 @@ class BundleReader:
                     continue
                 if path.is_dir():
                     yield from self._walk_dir(path, name)
+                elif not path.is_file():
+                    self.notes.error(f"{raw_path}: not a regular file (device, socket or pipe)")
                 else:
                     yield from self._from_disk(path, str(path), path.name, name)
             except DecompressionLimitError as exc:

@@ -289,3 +289,10 @@ def test_empty_folder_and_empty_archive_exit_2(tmp_path: Path, runner: CliRunner
     for p in ("empty", "empty.zip"):
         result = runner.invoke(cli, ["analyze", str(tmp_path / p)])
         assert result.exit_code == 2 and "no usable input" in result.output
+
+
+def test_a_pipe_given_as_input_is_refused_not_read(tmp_path: Path, runner: CliRunner) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    result = runner.invoke(cli, ["analyze", str(fifo)])
+    assert result.exit_code == 2 and "not a regular file" in result.output
