@@ -144,7 +144,10 @@ def _capped(inner: BinaryIO, budget: Budget, what: str, compressed: int | None) 
 _COMPRESSED_SUFFIXES = (".gz", ".gzip", ".bz2", ".xz")
 
 
-def _strip_suffix(name: str, suffixes: tuple[str, ...]) -> str:
+ARCHIVE_SUFFIXES = (".tar.gz", ".tar.bz2", ".tar.xz", ".tgz", ".zip", ".tar", ".gz")
+
+
+def strip_suffix(name: str, suffixes: tuple[str, ...]) -> str:
     low = name.lower()
     for suf in sorted(suffixes, key=len, reverse=True):
         if low.endswith(suf) and len(name) > len(suf):
@@ -270,7 +273,7 @@ class BundleReader:
         if _magic(inner) == "tar":
             yield from self._tar(inner, display, rel, input_name, depth)
             return
-        inner_rel = _strip_suffix(rel, (*_COMPRESSED_SUFFIXES, ".tgz"))
+        inner_rel = strip_suffix(rel, (*_COMPRESSED_SUFFIXES, ".tgz"))
         yield from self._expand(inner, display, inner_rel, input_name, mtime, None, depth + 1)
 
     def _tar(

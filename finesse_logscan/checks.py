@@ -21,6 +21,13 @@ class Location:
     line: int | None
     note: str = ""  # the archive member and line, when the path is an archive
 
+    @property
+    def where(self) -> str:
+        """'path:line', or 'archive (member:line)', or just the path."""
+        if self.line:
+            return f"{self.path}:{self.line}"
+        return f"{self.path} ({self.note})" if self.note else self.path
+
 
 @dataclass
 class Finding:

@@ -258,8 +258,7 @@ def check(
     )
     for f in found:
         mark = "FAIL" if f.failing else "info"
-        where = f"{f.location.path}:{f.location.line}" if f.location.line else f.location.path
-        click.echo(f"  [{mark}] {f.rule_id}: {f.title} ({where})")
+        click.echo(f"  [{mark}] {f.rule_id}: {f.title} ({f.location.where})")
     if failing:
         click.echo(
             f"check failed: {len(failing)} finding(s) meet --fail-on {fail_on}"

@@ -9,7 +9,7 @@ Memory grows with what matters, not with the raw logs:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from .event import AttrValue, Event, Kind
@@ -107,12 +107,8 @@ def _frozen(attrs: object) -> tuple[tuple[str, AttrValue], ...]:
 
 
 def _mark(ev: Event, edge: str) -> Event:
-    from dataclasses import replace
-
     return replace(ev, attrs={**ev.attrs, "run": edge})
 
 
 def _with_agent(ev: Event, agent: str) -> Event:
-    from dataclasses import replace
-
     return replace(ev, agent=agent)

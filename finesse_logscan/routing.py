@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .bundle import ARCHIVE_SUFFIXES, strip_suffix
 from .parsers import PARSERS
 from .parsing import Parser
 
@@ -57,12 +58,4 @@ def node_for(path: str, input_name: str) -> str:
                 if not _DATEISH.match(cand):
                     return cand
             break
-    return _strip_archive(input_name)
-
-
-def _strip_archive(name: str) -> str:
-    low = name.lower()
-    for suf in (".tar.gz", ".tar.bz2", ".tar.xz", ".tgz", ".zip", ".tar", ".gz"):
-        if low.endswith(suf):
-            return name[: -len(suf)]
-    return name
+    return strip_suffix(input_name, ARCHIVE_SUFFIXES)

@@ -23,6 +23,7 @@ from .rotation import rotation_group
 from .routing import SNIFF_LINES, node_for, route, route_by_name
 from .textlines import Damage, Line, as_utf8_stream, iter_lines
 from .timeline import Timeline, build
+from .timestamps import format_offset
 from .timezones import OffsetResolver, parse_zone
 
 logger = logging.getLogger(__name__)
@@ -197,8 +198,6 @@ def _add_hints(findings: Findings) -> None:
 
 def _nodes(files: list[FileInfo], resolver: OffsetResolver, timeline: Timeline) -> list[NodeInfo]:
     names = sorted({f.node for f in files if f.skipped is None and f.node is not None})
-    from .timestamps import format_offset
-
     out = []
     for name in names:
         source = resolver.source_for(name)

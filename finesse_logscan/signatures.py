@@ -30,6 +30,15 @@ class Signature:
     advice: str
     reference: str
 
+    def event_attrs(self) -> dict[str, str]:
+        """The attributes every parser gives a known-defect event for this signature."""
+        return {
+            "signature": self.id,
+            "title": self.title,
+            "severity": self.severity,
+            "detail": f"{self.id}: {self.title}",
+        }
+
     def matches(self, text: str) -> bool:
         if not any(lit in text for lit in self.literals):
             return False

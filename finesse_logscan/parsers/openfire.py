@@ -169,8 +169,7 @@ def _sid(msg: str) -> str | None:
 def _events(rec: _Record, ctx: FileContext) -> Iterator[Event]:
     msg = rec.msg
     for sig in signatures.match(NAME, msg):
-        yield _ev(rec, ctx, Kind.KNOWN_DEFECT, find_agent(msg), signature=sig.id, title=sig.title,
-                  severity=sig.severity, detail=f"{sig.id}: {sig.title}")  # fmt: skip
+        yield _ev(rec, ctx, Kind.KNOWN_DEFECT, find_agent(msg), **sig.event_attrs())
     if msg.startswith("time=") and "msgs_sent" in msg:  # per-session counters, every 30 s: nothing to keep
         return
     flat = msg.replace("\n", " ") if "\n" in msg else msg

@@ -78,8 +78,7 @@ def parse(lines: Iterable[Line], ctx: FileContext) -> Iterator[Event]:
         attrs = {"detail": detail, "mnemonic": mn, "service": service["name"] if service else ""}
         for sig in signatures.match(NAME, text):
             yield Event(utc, stamp, ctx.display, line.no, NAME, Kind.KNOWN_DEFECT, None, ctx.node, None,
-                        {**attrs, "signature": sig.id, "title": sig.title, "severity": sig.severity,
-                         "detail": f"{sig.id}: {sig.title}"})  # fmt: skip
+                        {**attrs, **sig.event_attrs()})  # fmt: skip
         kind = _kind(mn, int(m["sev"]))
         if kind is not None:
             yield Event(utc, stamp, ctx.display, line.no, NAME, kind, None, ctx.node, None, attrs)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 
 from .. import signatures
 from ..agents import find_agent
@@ -147,8 +147,6 @@ def _check_epoch(rec: _Record, text: str, ctx: FileContext) -> bool:
     m = _TIME_TRACKER.search(text)
     if not m:
         return False
-    from datetime import UTC
-
     epoch = datetime.fromtimestamp(int(m["ms"]) / 1000, UTC)
     delta = abs((epoch - rec.utc).total_seconds())
     if delta > 5:
@@ -191,8 +189,7 @@ def _agent(tags: dict[str, str], text: str) -> str | None:
 def _events(rec: _Record, ctx: FileContext) -> Iterator[Event]:
     mn = rec.mn
     for sig in signatures.match(NAME, rec.body):
-        yield _ev(rec, ctx, Kind.KNOWN_DEFECT, None, signature=sig.id, title=sig.title,
-                  severity=sig.severity, detail=f"{sig.id}: {sig.title}")  # fmt: skip
+        yield _ev(rec, ctx, Kind.KNOWN_DEFECT, None, **sig.event_attrs())
     if not any(k in mn for k in ("PRESENCE", "UNSUBSCR", "AGENT", "CTI", "REQUEST", "XMPP", "DECODED")):
         return
     tags, text = split_tags(rec.body)

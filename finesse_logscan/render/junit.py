@@ -10,11 +10,6 @@ from ..checks import Finding
 from ..report import Report
 
 
-def _where(f: Finding) -> str:
-    loc = f.location
-    return f"{loc.path}:{loc.line}" if loc.line else (f"{loc.path} ({loc.note})" if loc.note else loc.path)
-
-
 def render(report: Report, found: list[Finding], fail_on: str) -> str:
     cases: list[ET.Element] = []
 
@@ -37,10 +32,9 @@ def render(report: Report, found: list[Finding], fail_on: str) -> str:
         out=f"{report.verdict}: {report.verdict_reason}",
     )
     for f in found:
-        evidence = "\n".join([f"{_where(f)}  (primary)"] + [
-            f"{loc.path}:{loc.line}  {text}" if loc.line else f"{loc.path} ({loc.note})  {text}"
-            for loc, text in f.related
-        ])  # fmt: skip
+        evidence = "\n".join(
+            [f"{f.location.where}  (primary)"] + [f"{loc.where}  {text}" for loc, text in f.related]
+        )
         text = f"{f.message}\n\nevidence:\n{evidence}"
         case(
             f.title,
