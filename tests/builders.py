@@ -78,6 +78,11 @@ class Node:
         )
         self.cti(agent, t + 0.01, state, 255)
 
+    def sign_out_request(self, agent: str, t: float) -> None:
+        """The desktop's API request for an agent-requested LOGOUT (a normal sign-out)."""
+        self.wsl(at(t), "http-bio-8443-exec-7", "API_REQUEST",
+                 f"%[request_method=user.PUT][request_ parameters= state:LOGOUT][usr={agent}]: x")  # fmt: skip
+
     def cti(self, agent: str, t: float, state: tuple[int, str], reason: int) -> None:
         self.wsl(
             at(t),

@@ -48,12 +48,7 @@ def test_full_chain_forced_logout(tmp_path: Path) -> None:
 def test_normal_sign_out_is_not_a_disconnect(tmp_path: Path) -> None:
     n = Node(tmp_path)
     n.polls("1001005", "cc33", 0, 300, 300)
-    n.wsl(
-        at(300),
-        "http-bio-8443-exec-7",
-        "API_REQUEST",
-        "%[request_method=user.PUT][request_ parameters= state:LOGOUT][usr=1001005]: x",
-    )
+    n.sign_out_request("1001005", 300)
     n.cti("1001005", 300.3, (1, "LOGOUT"), 0)
     n.of("debug.log", at(301), 'HTTPBindLog: HTTP RECVD(cc33): <body sid="cc33" rid="9" type="terminate"/>')
     n.of("info.log", at(301), "A session is closed for 1001005@fin1.example.com/desktop")
@@ -66,12 +61,7 @@ def test_normal_sign_out_is_not_a_disconnect(tmp_path: Path) -> None:
 def test_sign_out_then_stale_idle_close_is_still_not_a_disconnect(tmp_path: Path) -> None:
     n = Node(tmp_path)
     n.polls("1001005", "cc33", 0, 300, 360)
-    n.wsl(
-        at(300),
-        "http-bio-8443-exec-7",
-        "API_REQUEST",
-        "%[request_method=user.PUT][request_ parameters= state:LOGOUT][usr=1001005]: x",
-    )
+    n.sign_out_request("1001005", 300)
     n.idle_close("1001005", "cc33", 365)
     assert scan([str(n.write())]).disconnects == []
 
@@ -206,12 +196,7 @@ def test_sign_out_long_before_a_later_drop_does_not_hide_it(tmp_path: Path) -> N
     n = Node(tmp_path)
     # signs out at 100 s, signs in again on a new session, then the PC sleeps at 300 s
     n.polls("1001005", "s1", 0, 100, 100)
-    n.wsl(
-        at(100),
-        "http-bio-8443-exec-7",
-        "API_REQUEST",
-        "%[request_method=user.PUT][request_ parameters= state:LOGOUT][usr=1001005]: x",
-    )
+    n.sign_out_request("1001005", 100)
     n.full_drop("1001005", "s2", 160, 300)
     d = only(scan([str(n.write())]).disconnects, "1001005")
     assert d.session_id == "s2" and d.outcome == "forced-logout"
