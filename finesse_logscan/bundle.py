@@ -54,10 +54,13 @@ class DecompressionLimitError(BundleError):
 
 
 CORRUPT_ERRORS: tuple[type[BaseException], ...] = (
-    BundleError, OSError, EOFError, zlib.error, lzma.LZMAError, zipfile.BadZipFile,
-    tarfile.TarError, ValueError, RuntimeError, NotImplementedError,
+    BundleError, OSError, EOFError, zlib.error, lzma.LZMAError, zipfile.BadZipFile, tarfile.TarError,
 )  # fmt: skip
-"""What reading a damaged file or archive can raise; reported as one line, never a traceback."""
+"""What reading a damaged file or archive raises (gzip's BadGzipFile and bz2's errors are
+OSErrors); reported as one line, never a traceback. Deliberately not ValueError or
+RuntimeError: those mean a bug in this program and must fail loudly, not pass as bad input.
+zipfile's RuntimeError (encrypted member) and NotImplementedError (unsupported compression)
+are caught where a member is opened."""
 
 
 @dataclass

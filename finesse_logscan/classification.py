@@ -146,7 +146,10 @@ def _storm_summary(
         if len(cited) > 1:
             text += f" and {len(cited) - 1} more"
     else:
-        text += "; no server-side evidence in the bundle (network outage or CTI/Notification Service trouble not logged here)"
+        text += (
+            "; no critical server evidence within the evidence window of these drops (network outage, "
+            "or CTI/Notification Service trouble not logged here)"
+        )
     return text
 
 

@@ -131,6 +131,11 @@ def write_file(path: str, text: str) -> None:
 
 def run_scan(kw: dict[str, Any]) -> Report:
     apply_settings(kw)
+    since, until = kw.get("since"), kw.get("until")
+    if since is not None and until is not None and since > until:
+        raise click.UsageError(
+            f"--since {since.isoformat()} is later than --until {until.isoformat()}: nothing could be shown"
+        )
     options = build_options(kw)
     report = scan(list(kw["paths"]), options)
     if options.progress is not None:
@@ -171,7 +176,7 @@ def cli() -> None:
 def analyze(fmt: str, output: str | None, **kw: Any) -> None:
     """Diagnose the bundle(s) at PATHS: who dropped, when, why, client-side or server-wide."""
     report = run_scan(kw)
-    emit(RENDERERS[fmt](report), output)
+    emit(RENDERERS[fmt](report.shown()), output)
 
 
 @cli.command(epilog=EXIT_CODES_HELP)
@@ -242,8 +247,8 @@ def check(
         junit: lambda: junit_render.render(report, found, fail_on),
         sarif: lambda: sarif_render.render(found, __version__, int(status)),
         gitlab: lambda: gitlab_render.render(found),
-        json_file: lambda: RENDERERS["json"](report),
-        text_file: lambda: RENDERERS["text"](report),
+        json_file: lambda: RENDERERS["json"](report.shown()),
+        text_file: lambda: RENDERERS["text"](report.shown()),
     }
     for path, make in outputs.items():
         if path:
@@ -256,6 +261,10 @@ def check(
         f"{len(report.disconnects)} disconnect(s), {len(report.incidents)} incident(s), "
         f"{len(report.server_events)} server event(s), {len(report.warnings)} warning(s)"
     )
+    if report.filter:
+        click.echo(
+            f"({report.filter.describe()} narrows the written reports only; this check covers the whole bundle)"
+        )
     for f in found:
         mark = "FAIL" if f.failing else "info"
         click.echo(f"  [{mark}] {f.rule_id}: {f.title} ({f.location.where})")

@@ -27,10 +27,14 @@ class Kind(StrEnum):
     # web services
     PRESENCE_UNAVAILABLE = "presence-unavailable"
     PRESENCE_AVAILABLE = "presence-available"
+    UNSUBSCRIBE = "unsubscribe"
+    LOGOUT_SCHEDULED = "logout-scheduled"
+    LOGOUT_PENDING = "logout-pending"
     PRESENCE_DRIVEN_LOGOUT = "presence-driven-logout"
     CTI_MESSAGE = "message-to-cti"
     CTI_AGENT_STATE = "cti-agent-state"
     AGENT_LOGOUT_REQUEST = "agent-logout-request"
+    AGENT_LOGIN_REQUEST = "agent-login-request"
     XMPP_CONNECTION_ERROR = "xmpp-connection-error"
     WEBSERVICES_RESTARTED = "webservices-restarted"
     # client logs
@@ -41,6 +45,7 @@ class Kind(StrEnum):
     SERVICE_FAILURE = "service-failure"
     SERVICE_STOPPED = "service-stopped"
     SERVICE_STARTED = "service-started"
+    SYSLOG_ALERT = "syslog-alert"
     CORE_DUMP = "core-dump"
     HEAP_DUMP = "heap-dump"
     KNOWN_DEFECT = "known-defect"

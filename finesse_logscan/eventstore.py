@@ -4,17 +4,21 @@ Memory grows with what matters, not with the raw logs:
 - high-volume activity (BOSH requests, 'was last active' checks) is reduced per session to the
   events at the edges of each stretch of activity (a run ends where the session went quiet);
 - CTI and presence events are kept; everything else was never turned into an event;
-- an event seen again in an overlapping rotated copy of the same log is dropped (counted).
+- an event seen again in another file of the same node and family (an overlapping rotated copy,
+  the same log reached through a folder and an archive, two overlapping bundles) is dropped and
+  counted against the file that gave it first; activity lines inside a stretch already seen are
+  ignored the same way.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from .event import AttrValue, Event, Kind
 
-ACTIVITY_KINDS = frozenset({Kind.BOSH_REQUEST, Kind.SESSION_ACTIVITY})
+ACTIVITY_KINDS = frozenset({Kind.BOSH_REQUEST, Kind.SESSION_ACTIVITY, Kind.SESSION_BOUND})
 ACTIVITY_GAP = timedelta(seconds=40)
 """Longer than the 30 s BOSH poll: a quieter stretch ends an activity run."""
 
@@ -30,6 +34,7 @@ def activity_instant(ev: Event) -> datetime | None:
 
 @dataclass
 class _Run:
+    first_instant: datetime
     last_instant: datetime
     last_event: Event  # the event that showed the latest real activity
     latest_check: Event  # the latest line about this session (may show it idle)
@@ -39,17 +44,21 @@ class _Run:
 class EventStore:
     events: list[Event] = field(default_factory=list)
     duplicates: int = 0
+    repeats: Counter[tuple[int, int]] = field(default_factory=Counter)
+    """(file id, id of the file that gave the event first) -> events dropped as repeats."""
     _seen: dict[tuple[object, ...], int] = field(default_factory=dict)
     _runs: dict[tuple[str | None, str], _Run] = field(default_factory=dict)
+    _spans: dict[tuple[str | None, str], list[tuple[datetime, datetime]]] = field(default_factory=dict)
     sid_agents: dict[tuple[str | None, str], str] = field(default_factory=dict)
 
-    def add(self, ev: Event, group: str, file_id: int) -> bool:
-        """Keep `ev` unless an overlapping rotated copy already gave it; True if kept."""
-        if ev.kind not in ACTIVITY_KINDS:  # activity runs tolerate repeats by construction
-            key = (ev.node, group, ev.kind, ev.time_text, ev.agent, _frozen(ev.attrs))
+    def add(self, ev: Event, file_id: int) -> bool:
+        """Keep `ev` unless another file of the same node and family already gave it."""
+        if ev.kind not in ACTIVITY_KINDS:  # activity runs drop repeats themselves
+            key = (ev.node, ev.family, ev.kind, ev.time_text, ev.agent, _frozen(ev.attrs))
             first_file = self._seen.setdefault(key, file_id)
             if first_file != file_id:
                 self.duplicates += 1
+                self.repeats[(file_id, first_file)] += 1
                 return False
         sid = ev.attrs.get("sid")
         if isinstance(sid, str) and ev.agent:
@@ -67,31 +76,38 @@ class EventStore:
         if ident is None or instant is None:
             return
         key = (ev.node, ident)
+        if any(lo <= instant <= hi for lo, hi in self._spans.get(key, ())):
+            return  # a stretch already read from another copy of the log
         run = self._runs.get(key)
         if run is None:
             self.events.append(_mark(ev, "start"))
-            self._runs[key] = _Run(instant, ev, ev)
+            self._runs[key] = _Run(instant, instant, ev, ev)
             return
-        if instant - run.last_instant > ACTIVITY_GAP or run.last_instant - instant > ACTIVITY_GAP:
-            self._close(run)
+        if instant - run.last_instant > ACTIVITY_GAP or run.first_instant - instant > ACTIVITY_GAP:
+            self._close(key, run)
             self.events.append(_mark(ev, "start"))
-            self._runs[key] = _Run(instant, ev, ev)
+            self._runs[key] = _Run(instant, instant, ev, ev)
             return
         if instant > run.last_instant:
             run.last_instant = instant
             run.last_event = ev
-        run.latest_check = ev
+        elif instant < run.first_instant:
+            run.first_instant = instant
+        if _line_time(ev) >= _line_time(run.latest_check):
+            run.latest_check = ev
 
-    def _close(self, run: _Run) -> None:
+    def _close(self, key: tuple[str | None, str], run: _Run) -> None:
+        self._spans.setdefault(key, []).append((run.first_instant, run.last_instant))
         self.events.append(_mark(run.last_event, "end"))
         if run.latest_check is not run.last_event:
             self.events.append(_mark(run.latest_check, "idle-check"))
 
     def finish(self) -> None:
         """Close every open activity run and give sid-only events their agent."""
-        for run in self._runs.values():
-            self._close(run)
+        for key, run in self._runs.items():
+            self._close(key, run)
         self._runs.clear()
+        self._spans.clear()
         self._seen.clear()
         if self.sid_agents:
             for i, ev in enumerate(self.events):
@@ -100,6 +116,12 @@ class EventStore:
                     agent = self.sid_agents.get((ev.node, sid))
                     if agent:
                         self.events[i] = _with_agent(ev, agent)
+
+
+def _line_time(ev: Event) -> datetime:
+    t = ev.time if ev.time is not None else ev.local_time
+    assert t is not None  # activity without a time never reaches a run
+    return t
 
 
 def _frozen(attrs: object) -> tuple[tuple[str, AttrValue], ...]:

@@ -90,8 +90,8 @@ def server_wide_actions(cited: Iterable[ServerEvent], disconnects: Iterable[Disc
         )
     if not cited:
         actions.append(
-            "No server-side evidence in the bundle: add the CiscoSyslog (Event Viewer - Application Log) and "
-            "core dump list of the same time, and check the network between the agents' sites and Finesse."
+            "No critical server evidence near these drops: add the CiscoSyslog (Event Viewer - Application Log) "
+            "and core dump list of the same time, and check the network between the agents' sites and Finesse."
         )
     actions.append(lcd_note(disconnects))
     return actions + list(SERVER_WIDE)

@@ -37,3 +37,9 @@ class ScanOptions:
     thresholds: Thresholds = field(default_factory=Thresholds)
     limits: Limits = field(default_factory=Limits)
     progress: Callable[[str], None] | None = None
+
+    def __post_init__(self) -> None:
+        if self.since is not None and self.until is not None and self.since > self.until:
+            raise ValueError(
+                f"since ({self.since.isoformat()}) is later than until ({self.until.isoformat()})"
+            )

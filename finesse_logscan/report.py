@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -142,6 +142,39 @@ class ServerEvent:
                 "evidence": {"file": self.evidence.file, "line": self.evidence.line}}  # fmt: skip
 
 
+@dataclass(frozen=True)
+class Filter:
+    """What --agent/--since/--until asked to show. The analysis itself (incidents,
+    classification, verdict, check) always covers the whole bundle."""
+
+    agents: tuple[str, ...] = ()
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.agents) or self.since is not None or self.until is not None
+
+    def in_window(self, t: datetime | None) -> bool:
+        if t is None:
+            return True
+        return (self.since is None or t >= self.since) and (self.until is None or t <= self.until)
+
+    def shows(self, agent: str | None, t: datetime | None) -> bool:
+        """Agentless rows (server events) are shown whenever their time is."""
+        return (not self.agents or agent is None or agent in self.agents) and self.in_window(t)
+
+    def describe(self) -> str:
+        parts = [f"--agent {a}" for a in self.agents]
+        if self.since is not None:
+            parts.append(f"--since {iso_z(self.since)}")
+        if self.until is not None:
+            parts.append(f"--until {iso_z(self.until)}")
+        return " ".join(parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"agents": list(self.agents), "since": iso_z(self.since), "until": iso_z(self.until)}
+
+
 @dataclass
 class Report:
     tool_version: str
@@ -160,6 +193,32 @@ class Report:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     agents_seen: int = 0
+    filter: Filter = field(default_factory=Filter)
+    totals: dict[str, int] = field(default_factory=dict)
+    """Whole-bundle counts when `filter` narrowed the lists (disconnects, incidents, ...)."""
+
+    def shown(self) -> Report:
+        """The report narrowed to what --agent/--since/--until asked to see. Verdict, incidents'
+        classification and the counts in `totals` stay those of the whole bundle."""
+        f = self.filter
+        if not f:
+            return self
+        ds = [d for d in self.disconnects if f.shows(d.agent, d.time)]
+        shown_incidents = {d.incident for d in ds}
+        return replace(
+            self,
+            disconnects=ds,
+            incidents=[i for i in self.incidents if i.id in shown_incidents],
+            clients=[c for c in self.clients if not f.agents or c.agent in f.agents],
+            server_events=[s for s in self.server_events if f.in_window(s.time)],
+            timeline=[e for e in self.timeline if f.shows(e.agent, e.time)],
+            totals={
+                "disconnects": len(self.disconnects),
+                "incidents": len(self.incidents),
+                "server_events": len(self.server_events),
+                "agents_with_disconnects": len({d.agent for d in self.disconnects}),
+            },
+        )
 
     @property
     def usable(self) -> bool:
@@ -179,4 +238,5 @@ class Report:
             "clients": [c.to_dict() for c in self.clients],
             "server_events": [s.to_dict() for s in self.server_events],
             "warnings": list(self.warnings),
+            **({"filter": {**self.filter.to_dict(), "totals": dict(self.totals)}} if self.filter else {}),
         }

@@ -3,7 +3,9 @@ classification -> Report. `scan()` is the library's entry point; the CLI only re
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -18,8 +20,7 @@ from .event import Event, Kind
 from .eventstore import EventStore
 from .options import ScanOptions
 from .parsing import FileContext
-from .report import Evidence, FileInfo, NodeInfo, Report
-from .rotation import rotation_group
+from .report import Evidence, FileInfo, Filter, NodeInfo, Report
 from .routing import SNIFF_LINES, node_for, route, route_by_name
 from .textlines import Damage, Line, as_utf8_stream, iter_lines
 from .timeline import Timeline, build
@@ -29,6 +30,34 @@ from .timezones import OffsetResolver, parse_zone
 logger = logging.getLogger(__name__)
 
 _READ_ERRORS = CORRUPT_ERRORS
+STRICT_ENV = "FINESSE_LOGSCAN_STRICT"
+"""Set (tests do) to let an internal error in a parser raise instead of becoming a warning."""
+
+
+class _Copies:
+    """Recognises a file reached twice (a folder and an archive of it, two overlapping
+    bundles, a renamed copy) by the text of its first lines and its size."""
+
+    def __init__(self) -> None:
+        self._first: dict[tuple[str, bytes], tuple[str, str | None, int | None]] = {}
+        self.displays: dict[int, str] = {}
+
+    def check(
+        self, family: str, head: list[str], display: str, node: str | None, size: int | None
+    ) -> tuple[str | None, str | None]:
+        """(display of the earlier identical file or None, node to use). A file that only
+        starts like an earlier one (a longer copy of the same log) takes that file's node so
+        its repeated events are recognised."""
+        digest = hashlib.blake2b("\n".join(head).encode("utf-8", "replace"), digest_size=16).digest()
+        key = (family, digest)
+        earlier = self._first.get(key)
+        if earlier is None:
+            self._first[key] = (display, node, size)
+            return None, node
+        first_display, first_node, first_size = earlier
+        if size is not None and size == first_size:
+            return first_display, first_node
+        return None, first_node
 
 
 class _Counted:
@@ -51,12 +80,13 @@ def scan(paths: Sequence[str], options: ScanOptions | None = None) -> Report:
     reader = BundleReader(opts.limits)
     store = EventStore()
     files: list[FileInfo] = []
+    copies = _Copies()
     naive_families: dict[str | None, set[str]] = {}
     for fid, src in enumerate(reader.iter_sources(list(paths))):
         if opts.progress:
             opts.progress(src.display)
         try:
-            info = _read_source(src, fid, store, resolver)
+            info = _read_source(src, fid, store, resolver, copies)
         except DecompressionLimitError as exc:
             reader.notes.error(str(exc))
             break
@@ -72,7 +102,7 @@ def scan(paths: Sequence[str], options: ScanOptions | None = None) -> Report:
         if info.last is not None and info.last.tzinfo is None:
             info.last = resolver.place(info.node, info.last).utc
 
-    timeline = build(store.events, resolver, opts.since, opts.until, opts.agents)
+    timeline = build(store.events, resolver)  # filters narrow the report, not the analysis
     findings = Findings()
     for detector in DETECTORS:
         detector.run(timeline, opts, findings)
@@ -84,7 +114,9 @@ def scan(paths: Sequence[str], options: ScanOptions | None = None) -> Report:
         findings.clients,
         opts.thresholds,
     )
-    warnings = _warnings(reader, files, store, resolver, naive_families)
+    warnings = _warnings(reader, files, store, resolver, naive_families, copies)
+    view = Filter(tuple(opts.agents), opts.since, opts.until)
+    warnings += _filter_warnings(view, timeline)
     user_agents = {
         e.agent: str(e.attrs.get("user_agent"))
         for e in store.events
@@ -109,18 +141,38 @@ def scan(paths: Sequence[str], options: ScanOptions | None = None) -> Report:
         skipped=list(reader.notes.skipped),
         errors=list(reader.notes.errors),
         agents_seen=len({e.agent for e in timeline.events if e.agent}),
+        filter=view,
     )
 
 
-def _read_source(src: SourceFile, fid: int, store: EventStore, resolver: OffsetResolver) -> FileInfo:
-    node = node_for(src.path, src.input_name)
+def _filter_warnings(view: Filter, timeline: Timeline) -> list[str]:
+    out = []
+    known = {e.agent for e in timeline.events if e.agent}
+    for agent in view.agents:
+        if agent not in known:
+            out.append(f"--agent {agent}: no such agent in the bundle; nothing of it is shown")
+    if (view.since is not None or view.until is not None) and not any(
+        view.in_window(e.time) for e in timeline.events
+    ):
+        out.append(f"{view.describe()}: no event of the bundle falls in this time window")
+    return out
+
+
+def _read_source(
+    src: SourceFile, fid: int, store: EventStore, resolver: OffsetResolver, copies: _Copies
+) -> FileInfo:
+    node: str | None = node_for(src.path, src.input_name)
+    copies.displays[fid] = src.display
     by_name = route_by_name(src.path)
     if by_name is not None:  # a dump: the name says what it is; the content is never read
+        same, node = copies.check(by_name.NAME, [src.path.rsplit("/", 1)[-1]], src.display, node, src.size)
+        if same is not None:
+            return FileInfo(src.display, by_name.NAME, node, skipped=f"same file as {same}; read once")
         ctx = FileContext(
             src.display, src.path, by_name.NAME, node, mtime=src.mtime, mtime_local=src.mtime_local
         )
         for ev in by_name.parse(iter(()), ctx):
-            store.add(ev, f"{node}:{by_name.NAME}:{src.path}", fid)
+            store.add(ev, fid)
             if ev.time is not None:
                 ctx.seen(ev.time)
             elif ev.local_time is not None:
@@ -147,22 +199,26 @@ def _read_source(src: SourceFile, fid: int, store: EventStore, resolver: OffsetR
     if r.parser is None:
         return FileInfo(src.display, "unknown", node, skipped=r.reason)
     parser = r.parser
+    same, node = copies.check(parser.NAME, head_text, src.display, node, src.size)
+    if same is not None:
+        return FileInfo(src.display, parser.NAME, node, skipped=f"same content as {same}; read once")
     ctx = FileContext(
         src.display, src.path, parser.NAME, node, head=head_text, mtime=src.mtime, mtime_local=src.mtime_local
     )
-    group = f"{node}:{parser.NAME}:{rotation_group(src.path)[0]}"
     kept_before = store.duplicates
     events: Iterator[Event] = parser.parse(chain(head, it), ctx)
     try:
         for ev in events:
-            store.add(ev, group, fid)
+            store.add(ev, fid)
         for _ in it:  # a parser that stopped early leaves lines: they count as unparsed
             ctx.bad()
     except DecompressionLimitError:
         raise
     except _READ_ERRORS as exc:
         ctx.warn(f"reading stopped after line {lines.count}: {exc}")
-    except Exception as exc:  # a parser bug must not lose the rest of the bundle
+    except Exception as exc:  # a parser bug must not lose the rest of the bundle...
+        if os.environ.get(STRICT_ENV):  # ...but fails loudly in tests
+            raise
         logger.debug("parser %s failed on %s", parser.NAME, src.display, exc_info=True)
         ctx.warn(
             f"internal error in the {parser.NAME} parser after line {lines.count}: {type(exc).__name__}: {exc}"
@@ -215,6 +271,7 @@ def _warnings(
     store: EventStore,
     resolver: OffsetResolver,
     naive: dict[str | None, set[str]],
+    copies: _Copies,
 ) -> list[str]:
     out = list(reader.notes.errors)
     for display, reason in reader.notes.skipped:
@@ -230,14 +287,15 @@ def _warnings(
                 f"node {node}: no web services or syslog lines give its UTC offset; "
                 f"{', '.join(sorted(fams))} times were taken as UTC (use --server-tz to say otherwise)"
             )
-    for node, count in sorted(resolver.ambiguous.items(), key=lambda kv: str(kv[0])):
+    for node, times in sorted(resolver.ambiguous.items(), key=lambda kv: str(kv[0])):
         out.append(
-            f"node {node}: {count} local time(s) fall in a repeated DST hour with no earlier line in "
+            f"node {node}: {len(times)} local time(s) fall in a repeated DST hour with no earlier line in "
             "the file to tell which; placed at the first occurrence"
         )
-    if store.duplicates:
+    for (fid, first), count in sorted(store.repeats.items()):
         out.append(
-            f"{store.duplicates} event(s) repeated in overlapping rotated log copies were counted once"
+            f"{copies.displays.get(fid, fid)}: {count} event(s) already read from "
+            f"{copies.displays.get(first, first)} (overlapping copies of one log) were counted once"
         )
     if not any(f.skipped is None for f in files):
         out.append("no Finesse log found in the inputs")

@@ -84,22 +84,10 @@ def place_events(
     return placed, dict(used)
 
 
-def build(
-    events: list[Event],
-    resolver: OffsetResolver,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    agents: Iterable[str] = (),
-) -> Timeline:
+def build(events: list[Event], resolver: OffsetResolver) -> Timeline:
+    """Place and sort every event of the bundle. Nothing is filtered here: --agent/--since/
+    --until narrow the report (Report.shown), never the analysis."""
     placed, used = place_events(events, resolver)
-    wanted = set(agents)
-    kept = [
-        ev
-        for ev in placed
-        if ev.time is not None
-        and (since is None or ev.time >= since)
-        and (until is None or ev.time <= until)
-        and (not wanted or ev.agent is None or ev.agent in wanted)
-    ]
+    kept = [ev for ev in placed if ev.time is not None]
     kept.sort(key=lambda e: (e.time, e.file, e.line, str(e.kind)))
     return Timeline(kept, used)

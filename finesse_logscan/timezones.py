@@ -64,7 +64,7 @@ class OffsetResolver:
     def __init__(self, zone: tzinfo | None = None) -> None:
         self.zone = zone
         self.nodes: dict[str | None, NodeOffsets] = {}
-        self.ambiguous: dict[str | None, int] = {}
+        self.ambiguous: dict[str | None, set[datetime]] = {}
         """Wall times that fit two offsets equally well with nothing earlier in the file to
         choose by (first line of a file inside a DST fall-back hour): placed at the first."""
 
@@ -114,7 +114,7 @@ class OffsetResolver:
         best.sort(key=lambda b: (b[0], b[2]))
         tied = [b for b in best if b[0] <= best[0][0] + 1e-6]
         if len(tied) > 1 and (after is None or all(b[2] >= after - timedelta(seconds=1) for b in tied)):
-            self.ambiguous[node] = self.ambiguous.get(node, 0) + 1
+            self.ambiguous.setdefault(node, set()).add(local)  # each wall time counted once
         if len(best) > 1 and after is not None:
             # lines of one file run forward: of the plausible offsets, take the one that puts
             # this line soonest after the previous one (DST fall-back repeats an hour)

@@ -117,6 +117,7 @@ class Agent:
     drift_ms: int = 400
     rtt_ms: int = 25
     client_log: bool = False
+    port: int = 50000
 
     @property
     def jid(self) -> str:
@@ -128,29 +129,8 @@ def sid(rng: random.Random) -> str:
 
 
 def session_start(b: Bundle, a: Agent, t: datetime) -> None:
-    port = b.rng.randint(49152, 65000)
-    b.of(
-        "debug.log",
-        t,
-        f"REQUEST /http-bind/ on org.eclipse.jetty.server.nio.SelectChannelConnector$SelectChannelHttpConnection@2d5a26@{SERVER_IP}:7443<->10.30.1.{int(a.id) % 200}:{port}",
-    )
-    b.of(
-        "debug.log",
-        t,
-        f'HTTPBindLog: HTTP RECVD({a.sid}): <body sid="{a.sid}" rid="{b.rng.randint(10**8, 10**9)}"/>',
-    )
-    b.of(
-        "debug.log",
-        t,
-        f"consumeResponse: org.jivesoftware.openfire.http.HttpSession@d7653 status: 3 address: {a.jid} id: {a.sid} presence:",
-    )
-    b.of("debug.log", t, f'<presence from="{a.jid}">')
-    b.of(
-        "debug.log",
-        t,
-        '<c xmlns="http://jabber.org/protocol/caps" hash="sha-1" node="http://jabber.cisco.com/caxl" ver="VNC6fNwvCxe6FJfDJlryVJRwM="/>',
-    )
-    b.of("debug.log", t, f"</presence> rid: {b.rng.randint(10**8, 10**9)}")
+    a.port = b.rng.randint(49152, 65000)
+    bosh_poll(b, a, t)
     b.ws(
         t,
         "Smack Listener Processor (1)",
@@ -159,21 +139,43 @@ def session_start(b: Bundle, a: Agent, t: datetime) -> None:
     )
 
 
+def bosh_poll(b: Bundle, a: Agent, t: datetime) -> None:
+    """One BOSH long poll as a debug-level Notification Service writes it (the technote's
+    excerpt): Jetty dispatch noise around the HTTPBindLog line and the consumeResponse body."""
+    conn = f"org.eclipse.jetty.server.nio.SelectChannelConnector$SelectChannelHttpConnection@2d5a26@{SERVER_IP}:7443<->10.30.1.{int(a.id) % 200}:{a.port}"
+    rid = b.rng.randint(10**8, 10**9)
+    for msg in (
+        f"REQUEST /http-bind/ on {conn}",
+        "scope null||/http-bind/ @ o.e.j.s.ServletContextHandler{/http-bind,null}",
+        "context=/http-bind||/ @ o.e.j.s.ServletContextHandler{/http-bind,null}",
+        "sessionManager=org.eclipse.jetty.server.session.HashSessionManager@176fe4#STARTED",
+        "session=null",
+        "session=null",
+        "servlet /http-bind||/ -> org.jivesoftware.openfire.http.HttpBindServlet-1643193",
+        "chain=null",
+        f'HTTPBindLog: HTTP RECVD({a.sid}): <body sid="{a.sid}" rid="{rid}"/>',
+        f"consumeResponse: org.jivesoftware.openfire.http.HttpSession@d7653 status: 3 address: {a.jid} id: {a.sid} presence:",
+        f'<presence from="{a.jid}">',
+        '<c xmlns="http://jabber.org/protocol/caps" hash="sha-1" node="http://jabber.cisco.com/caxl" ver="VNC6fNwvCxe6FJfDJlryVJRwM="/>',
+        f"</presence> rid: {rid}",
+        f"suspended {conn}",
+    ):
+        b.of("debug.log", t, msg)
+
+
 def polling(b: Bundle, a: Agent, start: datetime, stop: datetime, until: datetime) -> None:
     """The 30 s BOSH poll from `start` to `stop` (when the client goes quiet), and the server's
     30 s activity checks until `until` (the idle close)."""
     t = start
     sent = 4
+    last_poll = start
     while t < until:
         if t <= stop:
-            b.of(
-                "debug.log",
-                t,
-                f'HTTPBindLog: HTTP RECVD({a.sid}): <body sid="{a.sid}" rid="{b.rng.randint(10**8, 10**9)}"/>',
-            )
-            ms = 0
-        else:
-            ms = int((t - stop).total_seconds() * 1000) + b.rng.randint(0, 40)
+            bosh_poll(b, a, t)
+            last_poll = t
+            ms = 0  # a held long poll counts as activity
+        else:  # idle since the last poll's request was answered
+            ms = int((t + timedelta(seconds=5) - last_poll).total_seconds() * 1000) + b.rng.randint(0, 40)
         b.of(
             "debug.log",
             t + timedelta(seconds=5),
@@ -240,6 +242,39 @@ def cti_state(b: Bundle, a: Agent, t: datetime, state: int, name: str, reason: i
     )
 
 
+def presence_lost(b: Bundle, a: Agent, p: datetime, pending: bool = True) -> None:
+    """What web services write when an agent's presence goes unavailable, up to the logout
+    (the technote's sequence; it shows the mnemonics truncated, the full names and the text
+    here are reconstructions): presence, unsubscribe, the logout scheduled in 60 s, and ~30 s
+    later the monitor saying it is still pending. Only what follows means a logout was sent."""
+    b.ws(
+        p,
+        "Smack Listener Processor (1)",
+        "PRESENCE_NOTIFICATION",
+        f"%[presence=unavailable][usr={a.id}]: Received presence unavailable from {a.jid}",
+    )
+    b.ws(
+        p + timedelta(milliseconds=1),
+        "Smack Listener Processor (1)",
+        "UNSUBSCRIBE_REQUEST",
+        f"Unsubscribing {a.jid} from /finesse/api/User/{a.id}",
+    )
+    b.ws(
+        p + timedelta(milliseconds=1),
+        "Smack Listener Processor (1)",
+        "AGENT_PIM_LOGOUT_SCHEDULED",
+        f"%[agent_id={a.id}]: Agent {a.id} is unavailable; presence driven logout scheduled in 60 seconds",
+    )
+    if not pending:  # the desktop came back: nothing left to monitor
+        return
+    b.ws(
+        p + timedelta(seconds=30, milliseconds=754),
+        "pool-8-thread-1",
+        "AGENT_PRESENCE_MONITOR",
+        f"%[agent_id={a.id}]: Agent {a.id} still unavailable; presence driven logout pending",
+    )
+
+
 def drop_chain(
     b: Bundle,
     a: Agent,
@@ -265,31 +300,14 @@ def drop_chain(
         f'Unable to route packet. No session is available so store offline. <message from="pubsub.{DOMAIN}" to="{a.jid}" id="/finesse/api/User/{a.id}__{a.jid}__Xk2"><event xmlns="http://jabber.org/protocol/pubsub#event"/></message>',
     )
     p = close + timedelta(milliseconds=630)
-    b.ws(
-        p,
-        "Smack Listener Processor (1)",
-        "PRESENCE_NOTIFICATION",
-        f"%[presence=unavailable][usr={a.id}]: Received presence unavailable from {a.jid}",
-    )
-    b.ws(
-        p + timedelta(milliseconds=1),
-        "Smack Listener Processor (1)",
-        "UNSUBSCRIBE_REQUEST",
-        f"Unsubscribing {a.jid} from /finesse/api/User/{a.id}",
-    )
-    b.ws(
-        p + timedelta(seconds=31),
-        "pool-8-thread-1",
-        "AGENT_PRESENCE_MONITOR",
-        f"%[agent_id={a.id}]: Agent {a.id} still unavailable, logout pending",
-    )
+    presence_lost(b, a, p, pending=forced)
     if not forced:
         return close
     fl = p + timedelta(seconds=60)
     b.ws(
         fl,
         "CoreImpl-worker12",
-        "PRESENCE DRIVEN LOGOUT",
+        "PRESENCE_DRIVEN_LOGOUT",
         f"%[agent_id={a.id}]: Presence driven logout of agent {a.id} after 60 seconds unavailable",
     )
     text = (
@@ -383,6 +401,22 @@ def client_side(root: Path) -> None:
         f"Lost connection to {DOMAIN}. Please wait for a reachable Finesse Server to be found...",
         a.client_off,
     )
+    # 1001011: browser refresh that hangs for ~2 min at 14:17:00: the logout fires before the
+    # desktop is back -> forced-logout, then a new session and a sign-in at 14:19:35
+    a = by["1001011"]
+    stop = t0 + timedelta(minutes=17)
+    close = drop_chain(b, a, stop, forced=True)
+    polling(b, a, a.login, stop, close)
+    back = Agent(a.id, sid(b.rng), close + timedelta(seconds=90))
+    session_start(b, back, back.login)
+    b.ws(
+        back.login + timedelta(seconds=1),
+        "http-bio-8443-exec-3",
+        "API_REQUEST",
+        f"%[request_id=91c2][request_method=user.PUT][request_ parameters= state:LOGIN][usr={a.id}]: Handling user state change",
+    )
+    cti_state(b, a, back.login + timedelta(seconds=1, milliseconds=200), 2, "NOT_READY", 0)
+    polling(b, back, back.login, end, end)
     # 1001005: signs out normally at 14:12:00 (not a disconnect)
     a = by["1001005"]
     out = t0 + timedelta(minutes=12)
@@ -401,7 +435,7 @@ def client_side(root: Path) -> None:
     )
     b.of("info.log", out + timedelta(seconds=1), f"A session is closed for {a.jid}")
     for a in agents:
-        if a.id not in ("1001003", "1001007", "1001010", "1001005"):
+        if a.id not in ("1001003", "1001007", "1001010", "1001005", "1001011"):
             polling(b, a, a.login, end, end)
     b.write("fin1a.example.com/20260304142100/activelog/desktop")
 
@@ -479,12 +513,7 @@ def notification_service_crash(zip_path: Path) -> None:
     for i, a in enumerate(agents):
         polling(b, a, a.login, crash, crash)
         p = crash + timedelta(seconds=1, milliseconds=200 + 150 * i)
-        b.ws(
-            p,
-            "Smack Listener Processor (1)",
-            "PRESENCE_NOTIFICATION",
-            f"%[presence=unavailable][usr={a.id}]: Received presence unavailable from {a.jid}",
-        )
+        presence_lost(b, a, p)
         fl = p + timedelta(seconds=60)
         b.ws(
             fl,

@@ -63,6 +63,19 @@ class Node:
             f"%[presence={state}][usr={agent}]: Received presence {state}",
         )
 
+    def logout_steps(self, agent: str, t: float, pending: bool = True) -> None:
+        """The web services lines between presence unavailable and the logout (the technote's
+        sequence, full mnemonics and reconstructed text): unsubscribe, the logout scheduled in
+        60 s, and ~30 s later the monitor saying it is still pending. Both of the last two say
+        "presence driven logout" and name the agent; neither is the logout."""
+        self.wsl(at(t + 0.001), "Smack Listener Processor (1)", "UNSUBSCRIBE_REQUEST",
+                 f"Unsubscribing {agent}@fin1.example.com/desktop from /finesse/api/User/{agent}")  # fmt: skip
+        self.wsl(at(t + 0.002), "Smack Listener Processor (1)", "AGENT_PIM_LOGOUT_SCHEDULED",
+                 f"%[agent_id={agent}]: Agent {agent} unavailable; presence driven logout scheduled in 60 seconds")  # fmt: skip
+        if pending:
+            self.wsl(at(t + 30.7), "pool-8-thread-1", "AGENT_PRESENCE_MONITOR",
+                     f"%[agent_id={agent}]: Agent {agent} still unavailable; presence driven logout pending")  # fmt: skip
+
     def forced_logout(self, agent: str, t: float, state: tuple[int, str] = (1, "LOGOUT")) -> None:
         self.wsl(
             at(t),
@@ -83,6 +96,11 @@ class Node:
         self.wsl(at(t), "http-bio-8443-exec-7", "API_REQUEST",
                  f"%[request_method=user.PUT][request_ parameters= state:LOGOUT][usr={agent}]: x")  # fmt: skip
 
+    def sign_in_request(self, agent: str, t: float) -> None:
+        """The desktop's API request to sign the agent in (state LOGIN)."""
+        self.wsl(at(t), "http-bio-8443-exec-3", "API_REQUEST",
+                 f"%[request_method=user.PUT][request_ parameters= state:LOGIN][usr={agent}]: x")  # fmt: skip
+
     def cti(self, agent: str, t: float, state: tuple[int, str], reason: int) -> None:
         self.wsl(
             at(t),
@@ -99,11 +117,14 @@ class Node:
         stop: float,
         forced: bool = True,
         state: tuple[int, str] = (1, "LOGOUT"),
+        steps: bool = True,
     ) -> float:
         close = stop + 65
         self.polls(agent, sid, login, stop, close)
         self.idle_close(agent, sid, close)
         self.presence(agent, close + 0.5)
+        if steps:
+            self.logout_steps(agent, close + 0.5, pending=forced)
         if forced:
             self.forced_logout(agent, close + 60.5, state)
         return close

@@ -296,3 +296,47 @@ def test_a_pipe_given_as_input_is_refused_not_read(tmp_path: Path, runner: CliRu
     os.mkfifo(fifo)
     result = runner.invoke(cli, ["analyze", str(fifo)])
     assert result.exit_code == 2 and "not a regular file" in result.output
+
+
+def test_program_bugs_are_not_reported_as_damaged_input(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from finesse_logscan import bundle
+    from finesse_logscan.parsers import openfire
+    from finesse_logscan.scan import STRICT_ENV
+
+    assert ValueError not in bundle.CORRUPT_ERRORS and RuntimeError not in bundle.CORRUPT_ERRORS
+    n = Node(tmp_path)
+    n.polls("1001003", "aa11", 0, 300, 300)
+    root = str(n.write())
+
+    def broken(lines, ctx):  # type: ignore[no-untyped-def]
+        raise ValueError("bug in our code")
+        yield
+
+    monkeypatch.setattr(openfire, "parse", broken)
+    with pytest.raises(ValueError, match="bug in our code"):  # tests: loud
+        scan([root])
+    monkeypatch.delenv(STRICT_ENV)
+    report = scan([root])  # users: the rest of the bundle is still read, and it is not "corrupt"
+    msgs = [w for w in report.warnings if "bug in our code" in w]
+    assert msgs and all("internal error in the openfire parser" in w for w in msgs)
+    assert not any("corrupt" in w for w in report.warnings)
+
+
+def test_a_bug_while_reading_an_archive_is_not_swallowed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    n = Node(tmp_path / "b")
+    n.polls("1001003", "aa11", 0, 300, 300)
+    root = n.write()
+    tgz = tmp_path / "b.tgz"
+    with tarfile.open(tgz, "w:gz") as tf:
+        tf.add(root / "fin1", arcname="fin1")
+
+    def broken(self, member):  # type: ignore[no-untyped-def]
+        raise ValueError("bug in the reader")
+
+    monkeypatch.setattr(tarfile.TarFile, "extractfile", broken)
+    with pytest.raises(ValueError, match="bug in the reader"):
+        scan([str(tgz)])

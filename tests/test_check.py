@@ -43,8 +43,8 @@ def test_default_fail_on_is_server_wide(runner: CliRunner, in_root: Path) -> Non
 
 def test_max_disconnects(runner: CliRunner, in_root: Path) -> None:
     args = ["check", "sample_logs/client-side", "--fail-on", "never"]
-    assert runner.invoke(cli, [*args, "--max-disconnects", "3"]).exit_code == 0
-    result = runner.invoke(cli, [*args, "--max-disconnects", "2"])
+    assert runner.invoke(cli, [*args, "--max-disconnects", "4"]).exit_code == 0
+    result = runner.invoke(cli, [*args, "--max-disconnects", "3"])
     assert result.exit_code == 1 and "max-disconnects" in result.output
 
 
@@ -123,12 +123,12 @@ def test_github_annotations(runner: CliRunner, in_root: Path, tmp_path: Path) ->
 def test_gitlab_code_quality(runner: CliRunner, in_root: Path, tmp_path: Path) -> None:
     _, paths, _ = _reports(runner, tmp_path, "client-side", "--fail-on", "client-side")
     issues = json.loads(paths["gitlab"].read_text())
-    assert len(issues) == 3
+    assert len(issues) == 4  # one per client-side incident
     for issue in issues:
         assert set(issue) >= {"description", "check_name", "fingerprint", "severity", "location"}
         assert issue["severity"] == "blocker"
         assert issue["location"]["lines"]["begin"] >= 1
-    assert len({i["fingerprint"] for i in issues}) == 3
+    assert len({i["fingerprint"] for i in issues}) == 4
     assert json.loads(paths["json"].read_text())["verdict"] == "client-side"
     assert "CLIENT-SIDE" in paths["text"].read_text()
 

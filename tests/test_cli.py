@@ -77,7 +77,7 @@ def test_agent_since_until_filters(runner: CliRunner, in_root: Path) -> None:
         cli,
         ["analyze", "sample_logs/client-side", "--format", "json", "--since", "2026-03-04T14:12:00-06:00"],
     )
-    assert [d["agent"] for d in json.loads(result.output)["disconnects"]] == ["1001010"]
+    assert [d["agent"] for d in json.loads(result.output)["disconnects"]] == ["1001010", "1001011"]
     result = runner.invoke(
         cli, ["analyze", "sample_logs/client-side", "--format", "json", "--until", "2026-03-04 20:08:00"]
     )

@@ -173,7 +173,8 @@ def test_ambiguous_dst_time_without_context_is_warned(tmp_path: Path) -> None:
         offset=-360,
     )
     report = scan([str(n.write())])
-    assert any("repeated DST hour" in w for w in report.warnings)
+    dst = [w for w in report.warnings if "repeated DST hour" in w]
+    assert len(dst) == 1 and "1 local time(s)" in dst[0]  # one line, counted once
 
 
 def test_agent_and_time_filters(tmp_path: Path) -> None:
@@ -181,11 +182,15 @@ def test_agent_and_time_filters(tmp_path: Path) -> None:
     n.full_drop("1001003", "aa11", 0, 300)
     n.full_drop("1001004", "bb22", 0, 1200)
     root = str(n.write())
-    assert [d.agent for d in scan([root], ScanOptions(agents=("1001004",))).disconnects] == ["1001004"]
+    one = scan([root], ScanOptions(agents=("1001004",)))
+    assert [d.agent for d in one.shown().disconnects] == ["1001004"]
+    # the analysis covers the whole bundle; only the shown part is narrowed
+    assert [d.agent for d in one.disconnects] == ["1001003", "1001004"]
+    assert one.shown().totals["disconnects"] == 2
     late = scan([root], ScanOptions(since=at(1000)))
-    assert [d.agent for d in late.disconnects] == ["1001004"]
+    assert [d.agent for d in late.shown().disconnects] == ["1001004"]
     early = scan([root], ScanOptions(until=at(1000)))
-    assert [d.agent for d in early.disconnects] == ["1001003"]
+    assert [d.agent for d in early.shown().disconnects] == ["1001003"]
 
 
 def test_base_is_utc() -> None:

@@ -50,8 +50,23 @@ def test_client_side_sample_diagnosis(in_root: Path) -> None:
     data = json.loads(_run(["analyze", "sample_logs/client-side", "--format", "json"]))
     assert data["verdict"] == "client-side"
     outcome = {d["agent"]: d["outcome"] for d in data["disconnects"]}
-    assert outcome == {"1001003": "forced-logout", "1001007": "recovered", "1001010": "forced-logout"}
+    # one disconnect per lost session, though each drop logs the whole presence sequence
+    assert [d["agent"] for d in data["disconnects"]] == ["1001003", "1001007", "1001010", "1001011"]
+    assert outcome == {
+        "1001003": "forced-logout",  # PC asleep: logged out 60 s after presence went unavailable
+        "1001007": "recovered",  # browser refresh: back before the 60 s ran out
+        "1001010": "forced-logout",
+        "1001011": "forced-logout",  # refresh that took longer than 60 s: logged out, then back
+    }
     assert "1001005" not in outcome  # signed out normally
+    by_agent = {d["agent"]: d for d in data["disconnects"]}
+    assert by_agent["1001007"]["forced_logout"] is None and by_agent["1001007"]["reason_code"] is None
+    assert (by_agent["1001003"]["reason_code"], by_agent["1001003"]["resulting_state"]) == (255, "LOGOUT")
+    labels = [e["event"] for e in by_agent["1001003"]["evidence"]]
+    for step in ("idle-close", "presence-unavailable", "unsubscribe", "logout-scheduled", "logout-pending",
+                 "presence-driven-logout", "message-to-cti", "cti-agent-state"):  # fmt: skip
+        assert labels.count(step) == 1, (step, labels)
+    assert [i["disconnects"] for i in data["incidents"]] == [1, 1, 1, 1]
     flagged = {c["agent"]: c["flags"] for c in data["clients"]}
     assert flagged["1001010"] == ["clock-drift", "high-latency"] and flagged["1001003"] == []
     hints = {d["agent"]: d["hints"] for d in data["disconnects"]}
@@ -68,9 +83,22 @@ def test_server_wide_sample_diagnosis(in_root: Path) -> None:
     assert len(data["incidents"]) == 1
     inc = data["incidents"][0]
     assert inc["classification"] == "server-wide" and len(inc["agents"]) == 12
+    # twelve agents, twelve drops: each agent once, though each drop logs seven web services lines
+    assert inc["disconnects"] == 12 and len(data["disconnects"]) == 12
+    assert len({d["agent"] for d in data["disconnects"]}) == 12
+    assert {d["outcome"] for d in data["disconnects"]} == {"forced-logout"}
     assert {d["resulting_state"] for d in data["disconnects"]} == {"NOT_READY"}
     assert "2002013" not in inc["agents"] and "2002014" not in inc["agents"]
     # a network outage: nothing on the server explains it, and the report says so
     assert not [s for s in data["server_events"] if s["kind"] != "store-offline-burst"]
-    assert "no server-side evidence" in inc["summary"]
+    assert "no critical server evidence within the evidence window" in inc["summary"]
     assert any("network" in a.lower() for a in inc["recommended_actions"])
+
+
+def test_crash_sample_diagnosis(in_root: Path) -> None:
+    data = json.loads(_run(["analyze", "sample_logs/notification-service-crash.zip", "--format", "json"]))
+    assert data["verdict"] == "server-wide"
+    assert len(data["disconnects"]) == 10 and len({d["agent"] for d in data["disconnects"]}) == 10
+    assert [i["disconnects"] for i in data["incidents"]] == [10]
+    assert {d["outcome"] for d in data["disconnects"]} == {"forced-logout"}
+    assert {d["reason_code"] for d in data["disconnects"]} == {255}

@@ -38,6 +38,9 @@ def test_technote_chain() -> None:
     kinds = [e.kind for e in events]
     assert kinds == [
         Kind.PRESENCE_UNAVAILABLE,
+        Kind.UNSUBSCRIBE,
+        Kind.LOGOUT_SCHEDULED,
+        Kind.LOGOUT_PENDING,
         Kind.PRESENCE_DRIVEN_LOGOUT,
         Kind.CTI_MESSAGE,
         Kind.CTI_AGENT_STATE,
@@ -45,9 +48,9 @@ def test_technote_chain() -> None:
     assert all(e.agent == "1001003" for e in events)
     assert events[0].time == datetime(2017, 6, 16, 18, 46, 4, 630000, tzinfo=UTC)
     assert events[0].time_text == "Jun 17 2017 00:16:04.630 +0530"
-    msg = events[2]
+    msg = events[5]
     assert msg.attrs["reason_code"] == 255 and msg.attrs["force"] == 1 and msg.attrs["state"] == "LOGOUT"
-    state = events[3]
+    state = events[6]
     assert state.attrs["state"] == "LOGOUT" and state.attrs["reason_code"] == 255
     assert (ctx.parsed, ctx.unparsed) == (12, 0)
     assert ctx.warnings == []  # the timeTracker epoch agrees with the offset
@@ -150,3 +153,103 @@ def test_dst_offsets_are_recorded_as_runs() -> None:
     )
     _, ctx = run_parser(webservices, text)
     assert [r.offset_minutes for r in ctx.offsets] == [-300, -360]
+
+
+# The technote's lines with the mnemonics exactly as it prints them (cut at the column limit),
+# given a body: each still lands in its family.
+TRUNCATED = [
+    ("%CCBU_Smack Listener Processor (1)-6-PRESENCE: %[presence=unavailable][usr=1001003]: x", Kind.PRESENCE_UNAVAILABLE),
+    ("%CCBU_Smack Listener Processor (1)-6-UNSUBSCR: 1001003@fin1.example.com/desktop", Kind.UNSUBSCRIBE),
+    ("%CCBU_Smack Listener Processor (1)-6-AGENT_PI: %[agent_id=1001003]: scheduled", Kind.LOGOUT_SCHEDULED),
+    ("%CCBU_pool-8-thread-1-6-AGENT_PRESENCE_MONIT: %[agent_id=1001003]: pending", Kind.LOGOUT_PENDING),
+    ("%CCBU_CoreImpl-worker12-6-PRESENCE DRIVEN LO: %[agent_id=1001003]: x", Kind.PRESENCE_DRIVEN_LOGOUT),
+    ("%CCBU_CoreImpl-worker12-6-MESSAGE_TO_CTI_SER: reason code: 255, forceflag :1, agentid: 1001003", Kind.CTI_MESSAGE),
+    ("%CCBU_CTIMessageEventExecutor-0-6-DECODED_M: %[cti_message=CTIAgentStateEvent [agentState=1 (LOGOUT), eventReasonCode=255, agentID=1001003]]: x", Kind.CTI_AGENT_STATE),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("tail", "kind"), TRUNCATED)
+def test_truncated_technote_mnemonics(tail: str, kind: Kind) -> None:
+    events, ctx = run_parser(webservices, f"0000001043: 10.1.1.1: Jun 17 2017 00:16:04.630 +0530: {tail}")
+    assert [e.kind for e in events] == [kind]
+    assert events[0].agent == "1001003"
+    assert ctx.unparsed == 0
+
+
+@pytest.mark.parametrize(
+    ("mnemonic", "family"),
+    [
+        ("PRESENCE DRIVEN LOGOUT", "presence-driven-logout"),
+        ("PRESENCE_DRIVEN_LOGOUT", "presence-driven-logout"),
+        ("Presence Driven Logout", "presence-driven-logout"),
+        ("PRESENCE DRIVEN LO", "presence-driven-logout"),
+        ("PRESENCEDRIVENLOGOUT", "presence-driven-logout"),
+        ("AGENT_PI", "logout-scheduled"),
+        ("AGENT_PIM_LOGOUT_SCHEDULED", "logout-scheduled"),
+        ("AGENT_PRESENCE_MONIT", "logout-pending"),
+        ("AGENT PRESENCE MONITOR", "logout-pending"),
+        ("UNSUBSCR", "unsubscribe"),
+        ("UNSUBSCRIBE_REQUEST", "unsubscribe"),
+        ("MESSAGE_TO_CTI_SER", "message-to-cti"),
+        ("MESSAGE TO CTI SERVER", "message-to-cti"),
+        ("DECODED_M", "decoded-cti"),
+        ("PRESENCE", "presence"),
+        ("PRESENCE_NOTIFICATION", "presence"),
+        # not chain mnemonics
+        ("API_REQUEST", None),
+        ("XMPP_PUBLISH_ASYNCHRONOUS", None),
+        ("AGENT_STATE_CHANGE", None),
+        ("AGENT_PRESENCE", None),  # too short to tell it is the monitor
+        ("MESSAGE_TO_CLIENT", None),
+    ],
+)
+def test_mnemonic_families(mnemonic: str, family: str | None) -> None:
+    assert webservices.mnemonic_family(webservices.normalize_mnemonic(mnemonic)) == family
+
+
+def test_logout_words_in_text_alone_are_not_a_logout() -> None:
+    """The scheduling and monitoring lines say "presence driven logout" too; only the
+    mnemonic makes a line the logout itself."""
+    text = "\n".join(
+        f"000000000{i}: 10.1.1.1: Jun 17 2017 00:16:0{i}.000 +0530: %CCBU_{thread}-6-{mn}: %[agent_id=1001003]: {body}"
+        for i, (thread, mn, body) in enumerate(
+            [
+                ("Smack Listener Processor (1)", "AGENT_PIM_LOGOUT_SCHEDULED",
+                 "Agent 1001003 unavailable; presence driven logout scheduled in 60 seconds"),
+                ("pool-8-thread-1", "AGENT_PRESENCE_MONITOR",
+                 "Agent 1001003 still unavailable; presence driven logout pending"),
+                ("http-bio-8443-exec-1", "INFO", "presence driven logout of agent 1001003 completed"),
+            ],
+            1,
+        )
+    )  # fmt: skip
+    events, ctx = run_parser(webservices, text)
+    assert [e.kind for e in events] == [Kind.LOGOUT_SCHEDULED, Kind.LOGOUT_PENDING]
+    assert ctx.parsed == 3
+
+
+def test_presence_direction_from_tag_text_or_stanza() -> None:
+    head = "0000000001: 10.1.1.1: Jun 17 2017 00:16:04.630 +0530: %CCBU_Smack Listener Processor (1)-6-PRESENCE_NOTIFICATION: "
+    cases = [
+        ("%[presence=available][usr=7001]: Received presence", Kind.PRESENCE_AVAILABLE),
+        ("Received presence unavailable from 7001@fin1.example.com/desktop", Kind.PRESENCE_UNAVAILABLE),
+        ('<presence from="7001@fin1.example.com/desktop" type="unavailable"/>', Kind.PRESENCE_UNAVAILABLE),
+        ('<presence from="7001@fin1.example.com/desktop"><c/></presence>', Kind.PRESENCE_AVAILABLE),
+        ("something about 7001@fin1.example.com/desktop", None),
+    ]
+    for body, kind in cases:
+        events, _ = run_parser(webservices, head + body)
+        assert [e.kind for e in events] == ([kind] if kind else []), body
+        if kind:
+            assert events[0].agent == "7001"
+    mn_only = head.replace("PRESENCE_NOTIFICATION", "PRESENCE_UNAVAILABLE") + "usr 7001"
+    assert [e.kind for e in run_parser(webservices, mn_only)[0]] == [Kind.PRESENCE_UNAVAILABLE]
+
+
+def test_agent_login_request_is_recorded() -> None:
+    line = (
+        "0000000009: 10.1.1.1: Jun 20 2017 10:00:00.000 -0400: %CCBU_http-bio-8443-exec-7-6-API_REQUEST: "
+        "%[request_id=1][request_method=user.PUT][request_ parameters= state:LOGIN][usr=1001005]: Handling"
+    )
+    events, _ = run_parser(webservices, line)
+    assert [(e.kind, e.agent) for e in events] == [(Kind.AGENT_LOGIN_REQUEST, "1001005")]

@@ -236,7 +236,7 @@ def test_guidance_server_wide_rules() -> None:
     assert any("CSCva72325" in a and "error.log:3" in a for a in acts)  # the signature's own advice
     assert any("restarting Cisco Finesse Tomcat" in a for a in acts)
     quiet = server_wide_actions([], [_d("a", "LOGOUT")])
-    assert any("No server-side evidence" in a for a in quiet)
+    assert any("No critical server evidence near these drops" in a for a in quiet)
     assert not any("A crash is evident" in a for a in quiet)
     assert any("CTIManager" in a for a in quiet)  # the technote checklist is always there
 
@@ -289,3 +289,38 @@ def test_dump_time_from_a_plain_file_is_flagged(tmp_path: Path) -> None:
     assert se.kind == "heap-dump" and se.time == datetime(2026, 3, 4, 20, 0, tzinfo=UTC)
     assert "file modification time" in se.evidence.time_text
     assert any("modification time" in w for w in report.warnings)
+
+
+IMP_LINE = (
+    "May 21 08:10:24 impPub local7 1 : 62: impPub.example.com: May 21 2021 13:10:24.476 UTC : "
+    "%UC_ReplWatcher-1-DuplicateUserid: %[AppID=Cisco Replication Watcher][ClusterID=][NodeID=impPub]: "
+    "Duplicate user id found"
+)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        IMP_LINE,  # an IM and Presence node: host without a domain, another product's facility
+        IMP_LINE.replace("local7 1", "local3 0").replace("-1-Duplicate", "-0-Duplicate"),
+        IMP_LINE.replace("impPub local7", "fin2b.example.com local7"),
+        "Jun 17 16:14:19 fin1 local7 6 : 9: fin1.example.com: Jun 17 2019 14:14:19 UTC : "
+        "%CCBU_pool-8-thread-1-6-SERVICE_STARTED: %[ServiceName=Cisco Finesse Tomcat]: started",
+    ],
+)
+def test_syslog_any_host_facility_severity_and_product(line: str) -> None:
+    _, ctx = run_parser(syslog, line)
+    assert (ctx.parsed, ctx.unparsed) == (1, 0)
+    assert ctx.offsets  # header minus body still gives the offset
+
+
+def test_syslog_alert_is_not_a_service_failure() -> None:
+    events, _ = run_parser(syslog, IMP_LINE)
+    assert [e.kind for e in events] == [Kind.SYSLOG_ALERT]
+
+
+def test_syslog_file_with_an_odd_line_is_read_not_refused(tmp_path: Path) -> None:
+    write(tmp_path / "fin1" / "syslog" / "CiscoSyslog", f"{IMP_LINE}\nMay 21 08:10:25 impPub kernel: odd\n")
+    report = scan([str(tmp_path)])
+    (f,) = report.files
+    assert f.skipped is None and (f.family, f.lines, f.parsed, f.unparsed) == ("syslog", 2, 1, 1)

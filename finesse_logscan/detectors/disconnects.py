@@ -1,16 +1,22 @@
 """Rebuild each agent's disconnect chain from the timeline.
 
-Chain (any part may be missing when a log family is absent):
-  last BOSH activity -> idle-session close -> session closed -> presence unavailable ->
-  presence-driven logout -> message to CTI (reason code) -> CTI agent state (LOGOUT/NOT_READY).
-A disconnect is a server-detected loss: an idle-session close, or a presence-driven /
-reason-255 forced logout. A normal sign-out (terminate, agent-requested LOGOUT) is not one.
+One disconnect per lost session. A drop starts with the loss of one agent's BOSH session: the
+idle-session close, or (when no openfire line tells) presence going unavailable. Everything the
+servers log about that loss is evidence on the same disconnect:
+  last BOSH activity -> idle check -> idle close -> session closed -> presence unavailable ->
+  unsubscribe -> logout scheduled -> logout pending -> presence-driven logout ->
+  message to CTI (reason 255) -> CTI agent state (LOGOUT/NOT_READY)
+Lines that schedule, monitor or repeat a pending logout never start a disconnect. A
+presence-driven logout or reason-255 CTI line with no drop before it starts one (partial chain).
+Outcome: `forced-logout` when the logout was sent; `recovered` when the agent came back first
+(presence available, a new session, a sign-in); `unknown` when the logs end first. A normal
+sign-out (agent-requested LOGOUT, BOSH terminate) is not a disconnect.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from ..event import Event, Kind
@@ -24,9 +30,21 @@ NAME = "disconnects"
 DESCRIPTION = "per-agent disconnect chains (idle close, presence, forced logout, CTI state)"
 
 CHAIN_WINDOW = timedelta(seconds=240)
-"""Longest idle-close -> forced-logout gap kept in one chain (UCCE allows up to 180 s)."""
+"""Longest drop -> forced-logout gap kept in one chain (UCCX 60 s; UCCE up to 180 s in all)."""
 SIGN_OUT_WINDOW = timedelta(seconds=300)
+PRESENCE_LEAD = timedelta(seconds=10)
+"""Presence may be logged this long before the idle close of the same loss (clock skew)."""
+SESSION_CLOSED_BEFORE = timedelta(seconds=2)
+SESSION_CLOSED_AFTER = timedelta(seconds=10)
+"""'A session is closed' follows the idle close within this window."""
+DEAD_SESSION_SLACK = timedelta(seconds=5)
+"""An idle close joins an earlier presence drop when its session was already quiet then."""
+FORCED_SPREAD = timedelta(seconds=30)
+"""Presence-driven logout, message to CTI and the CTI state of one logout lie this close."""
+ACTIVITY_HORIZON = timedelta(hours=1)
 FORCED_REASON = 255
+
+_EVIDENCE_KINDS = (Kind.UNSUBSCRIBE, Kind.LOGOUT_SCHEDULED, Kind.LOGOUT_PENDING)
 
 
 def is_forced(ev: Event) -> bool:
@@ -57,9 +75,13 @@ def _last(evs: list[Event], pred: Callable[[Event], bool], lo: datetime, hi: dat
     return found
 
 
-def _signed_out(evs: list[Event], t0: datetime, sid: object, last_activity: datetime | None) -> bool:
-    """An agent-requested logout or a BOSH terminate just before the session went quiet: the
-    idle close that follows is the tail of a normal sign-out, not a disconnect."""
+def _signed_out(
+    evs: list[Event], t0: datetime, sid: object, last_activity: datetime | None, terminate: bool = True
+) -> bool:
+    """An agent-requested logout (or, for an idle close, a BOSH terminate of that session) just
+    before the session went quiet: what follows is the tail of a normal sign-out. A terminate
+    alone does not excuse unavailable presence: a closed browser sends one too, and Finesse
+    then logs the agent out 60 s later."""
     lo = t0 - SIGN_OUT_WINDOW
     if last_activity is not None:
         lo = max(lo, last_activity - timedelta(seconds=30))
@@ -68,7 +90,7 @@ def _signed_out(evs: list[Event], t0: datetime, sid: object, last_activity: date
             continue
         if ev.kind == Kind.AGENT_LOGOUT_REQUEST:
             return True
-        if ev.kind == Kind.SESSION_TERMINATED and (sid is None or ev.attrs.get("sid") == sid):
+        if terminate and ev.kind == Kind.SESSION_TERMINATED and (sid is None or ev.attrs.get("sid") == sid):
             return True
         if (
             ev.kind == Kind.CTI_AGENT_STATE
@@ -77,22 +99,6 @@ def _signed_out(evs: list[Event], t0: datetime, sid: object, last_activity: date
         ):
             return True
     return False
-
-
-def chains_for_agent(agent: str, evs: list[Event]) -> list[Disconnect]:
-    used: set[int] = set()
-    out: list[Disconnect] = []
-    for anchor in evs:
-        if id(anchor) in used or not (anchor.kind == Kind.IDLE_CLOSE or is_forced(anchor)):
-            continue
-        d = _chain(agent, anchor, evs, used)
-        if d is not None:
-            out.append(d)
-    return out
-
-
-def _s(seconds: float) -> timedelta:
-    return timedelta(seconds=seconds)
 
 
 def _is(kind: Kind) -> Callable[[Event], bool]:
@@ -106,90 +112,178 @@ def _last_activity(evs: list[Event], sid: object, ref: datetime) -> tuple[Event 
         for e in evs
         if e.kind in ACTIVITY_KINDS
         and (sid is None or e.attrs.get("sid") in (sid, None))
-        and _t(e) <= ref + _s(1)
+        and _t(e) <= ref + timedelta(seconds=1)
     ]
     last = max(activity, key=lambda e: activity_instant(e) or _t(e), default=None)
     instant = activity_instant(last) if last else None
-    if instant is None or ref - instant > timedelta(hours=1):
+    if instant is None or ref - instant > ACTIVITY_HORIZON:
         return None, None
     return last, instant
 
 
-def _chain(agent: str, anchor: Event, evs: list[Event], used: set[int]) -> Disconnect | None:
-    t0 = _t(anchor)
-    free = [e for e in evs if id(e) not in used]
-    sid = anchor.attrs.get("sid")
-    idle = session_closed = presence = forced = None
-    if anchor.kind == Kind.IDLE_CLOSE:
-        idle = anchor
-        last_act, last_activity = _last_activity(evs, sid, t0)
-        if _signed_out(evs, t0, sid, last_activity):
-            used.add(id(anchor))
-            return None
-        session_closed = _first(free, _is(Kind.SESSION_CLOSED), t0 - _s(2), t0 + _s(10))
-        presence = _first(free, _is(Kind.PRESENCE_UNAVAILABLE), t0 - _s(10), t0 + _s(60))
-        forced = _first(free, is_forced, t0, t0 + CHAIN_WINDOW)
-    else:
-        forced = anchor
-        presence = _last(free, _is(Kind.PRESENCE_UNAVAILABLE), t0 - CHAIN_WINDOW, t0)
-    logout = msg = state = None
-    if forced is not None:
-        f = _t(forced)
-        logout = _first(free, _is(Kind.PRESENCE_DRIVEN_LOGOUT), f - _s(1), f + _s(5))
-        msg = _first(free, _is(Kind.CTI_MESSAGE), f - _s(1), f + _s(10))
-        state = _first(free, _ends_signed_in, f - _s(1), f + _s(30))
-    start = min(_t(e) for e in (idle, presence, logout, msg, state, forced) if e is not None)
-    if idle is None:
-        last_act, last_activity = _last_activity(evs, sid, start)
+@dataclass
+class _Drop:
+    """One lost session while its chain is being gathered."""
+
+    first: Event  # the line that opened it
+    idle: Event | None = None
+    presence: Event | None = None
+    forced: list[Event] = field(default_factory=list)
+
+    @property
+    def start(self) -> datetime:
+        return _t(self.first)
+
+    @property
+    def sid(self) -> object:
+        return self.idle.attrs.get("sid") if self.idle is not None else None
+
+
+def _recovery(ev: Event, sid: object) -> bool:
+    """The agent is back: presence available, a sign-in, the client reconnected, or a session
+    other than the lost one starting."""
+    if ev.kind in (Kind.PRESENCE_AVAILABLE, Kind.AGENT_LOGIN_REQUEST):
+        return True
+    if ev.kind == Kind.CTI_AGENT_STATE and ev.attrs.get("state") == "LOGIN":
+        return True
+    if ev.kind == Kind.CLIENT_CONNECTION and ev.attrs.get("status") == "connected":
+        return True
+    if ev.kind in ACTIVITY_KINDS:
+        other = ev.attrs.get("sid")
+        return other is not None and other != sid and ev.attrs.get("run") == "start"
+    return False
+
+
+def _recovered_between(evs: list[Event], sid: object, lo: datetime, hi: datetime) -> Event | None:
+    return _first(evs, lambda e: _recovery(e, sid), lo + timedelta(microseconds=1), hi)
+
+
+def _group(agent: str, evs: list[Event]) -> list[_Drop]:
+    """Walk one agent's events in time order and open a drop only for a new lost session."""
+    drops: list[_Drop] = []
+    for ev in evs:
+        t = _t(ev)
+        cur = drops[-1] if drops else None
+        live = cur is not None and t - cur.start <= CHAIN_WINDOW
+        if ev.kind == Kind.IDLE_CLOSE:
+            sid = ev.attrs.get("sid")
+            _, last = _last_activity(evs, sid, t)
+            if cur is not None and live and _same_loss(evs, cur, ev, last):
+                if cur.idle is None:
+                    cur.idle = ev
+                continue
+            if _signed_out(evs, t, sid, last):
+                continue
+            drops.append(_Drop(ev, idle=ev))
+        elif ev.kind == Kind.PRESENCE_UNAVAILABLE:
+            if cur is not None and live and _recovered_between(evs, cur.sid, cur.start, t) is None:
+                if cur.presence is None:
+                    cur.presence = ev
+                continue
+            _, last = _last_activity(evs, None, t)
+            if _signed_out(evs, t, None, last, terminate=False):
+                continue
+            drops.append(_Drop(ev, presence=ev))
+        elif is_forced(ev):
+            if cur is not None and live and (not cur.forced or t - _t(cur.forced[0]) <= FORCED_SPREAD):
+                cur.forced.append(ev)
+                continue
+            drops.append(_Drop(ev, forced=[ev]))
+    return drops
+
+
+def _same_loss(evs: list[Event], cur: _Drop, idle: Event, last: datetime | None) -> bool:
+    """Does this idle close belong to the drop already open?"""
+    sid = idle.attrs.get("sid")
+    if cur.idle is not None:  # the same session closed again (a repeated line)
+        return sid is None or cur.sid is None or sid == cur.sid
+    if _t(idle) < cur.start - PRESENCE_LEAD:
+        return False
+    # presence went first: the close is of the session that was already quiet then
+    return last is None or last <= cur.start + DEAD_SESSION_SLACK
+
+
+def chains_for_agent(agent: str, evs: list[Event]) -> list[Disconnect]:
+    drops = _group(agent, evs)
+    out: list[Disconnect] = []
+    seen: set[tuple[object, ...]] = set()
+    for i, drop in enumerate(drops):
+        prev_end = _t(drops[i - 1].first) + CHAIN_WINDOW if i else None
+        next_start = drops[i + 1].start if i + 1 < len(drops) else None
+        d = _chain(agent, drop, evs, prev_end, next_start)
+        key = (d.agent, d.session_id, d.time)
+        if key not in seen:
+            seen.add(key)
+            out.append(d)
+    return out
+
+
+def _chain(
+    agent: str, drop: _Drop, evs: list[Event], prev_end: datetime | None, next_start: datetime | None
+) -> Disconnect:
+    idle, presence = drop.idle, drop.presence
+    sid = drop.sid
+    anchors = [e for e in (idle, presence, *drop.forced) if e is not None]
+    start = min(_t(e) for e in anchors)
+    hi = start + CHAIN_WINDOW
+    if next_start is not None:
+        hi = min(hi, next_start - timedelta(microseconds=1))
+    lo = start - (CHAIN_WINDOW if idle is None and presence is None else PRESENCE_LEAD)
+    if prev_end is not None:
+        lo = max(lo, min(prev_end, start))
+    last_act, last_activity = _last_activity(evs, sid, _t(idle) if idle else start)
+
+    def kind_in(kind: Kind, a: datetime, b: datetime) -> Event | None:
+        return _first(evs, _is(kind), max(a, lo), min(b, hi))
+
+    session_closed = None
+    if idle is not None:
+        session_closed = kind_in(
+            Kind.SESSION_CLOSED, _t(idle) - SESSION_CLOSED_BEFORE, _t(idle) + SESSION_CLOSED_AFTER
+        )
+    if presence is None and idle is not None:
+        presence = kind_in(Kind.PRESENCE_UNAVAILABLE, _t(idle) - PRESENCE_LEAD, hi)
+    steps = [kind_in(k, lo, hi) for k in _EVIDENCE_KINDS]
+    forced = drop.forced
+    logout = next((e for e in forced if e.kind == Kind.PRESENCE_DRIVEN_LOGOUT), None)
+    msg = next((e for e in forced if e.kind == Kind.CTI_MESSAGE), None)
+    state = next((e for e in forced if e.kind == Kind.CTI_AGENT_STATE), None)
+    if forced and state is None:  # a LOGOUT/NOT_READY state right after the logout request
+        f = _t(forced[0])
+        state = _first(evs, _ends_signed_in, f - timedelta(seconds=1), f + FORCED_SPREAD)
     idle_check = None
     if last_act is not None:
         idle_check = _last(
             evs,
             lambda e: e.attrs.get("run") == "idle-check" and e.attrs.get("sid") == last_act.attrs.get("sid"),
-            t0 - CHAIN_WINDOW,
-            t0,
+            start - CHAIN_WINDOW,
+            _t(idle) if idle else start,
         )
-    offline = _first(free, _is(Kind.STORE_OFFLINE), start, start + CHAIN_WINDOW)
-    client = _first(free, _client_lost, start - CHAIN_WINDOW, start + CHAIN_WINDOW)
+    offline = kind_in(Kind.STORE_OFFLINE, start, hi)
+    client = _first(evs, _client_lost, max(start - CHAIN_WINDOW, lo), hi)
     recovered_by = None
-    if forced is None:
-        recovered_by = _first(
-            evs, lambda e: _recovery(e, sid), start + timedelta(milliseconds=1), start + CHAIN_WINDOW
-        )
-    chain = (
-        last_act,
-        idle_check,
-        idle,
-        session_closed,
-        presence,
-        offline,
-        logout,
-        msg,
-        state,
-        forced,
-        client,
-        recovered_by,
-    )
+    if not forced:
+        recovered_by = _recovered_between(evs, sid, last_activity or start, hi)
+    chain = (last_act, idle_check, idle, session_closed, presence, *steps, offline, logout, msg, state,
+             *forced, client, recovered_by)  # fmt: skip
     parts: list[Event] = []
     for e in chain:
         if e is not None and e not in parts:
             parts.append(e)
-            if e.kind not in ACTIVITY_KINDS:
-                used.add(id(e))
     reason = next(
         (
             int(e.attrs["reason_code"])
-            for e in (msg, state, forced)
+            for e in (msg, state, *forced)
             if e is not None and isinstance(e.attrs.get("reason_code"), int)
         ),
         None,
     )
-    forced_at = next((_t(e) for e in (logout, msg, state, forced) if e is not None), None)
+    forced_at = min((_t(e) for e in forced), default=None)
     parts.sort(key=lambda e: (_t(e), e.file, e.line))
     return Disconnect(
         agent=agent,
         time=_t(idle) if idle else start,
-        node=(idle or anchor).node,
+        node=(idle or drop.first).node,
         session_id=str(sid) if sid else None,
         last_activity=last_activity,
         idle_close=_t(idle) if idle else None,
@@ -197,7 +291,7 @@ def _chain(agent: str, anchor: Event, evs: list[Event], used: set[int]) -> Disco
         forced_logout=forced_at,
         reason_code=reason,
         resulting_state=str(state.attrs["state"]) if state is not None else None,
-        outcome="forced-logout" if forced is not None else ("recovered" if recovered_by else "unknown"),
+        outcome="forced-logout" if forced else ("recovered" if recovered_by else "unknown"),
         evidence=[evidence_of(e) for e in parts],
     )
 
@@ -210,29 +304,19 @@ def _client_lost(ev: Event) -> bool:
     return ev.kind == Kind.CLIENT_CONNECTION and ev.attrs.get("status") in ("lost", "disconnected")
 
 
-def _recovery(ev: Event, sid: object) -> bool:
-    if ev.kind == Kind.PRESENCE_AVAILABLE:
-        return True
-    if ev.kind == Kind.CLIENT_CONNECTION and ev.attrs.get("status") == "connected":
-        return True
-    if ev.kind in (Kind.BOSH_REQUEST, Kind.SESSION_ACTIVITY, Kind.SESSION_BOUND):
-        other = ev.attrs.get("sid")
-        return other is not None and other != sid and ev.attrs.get("run") != "end"
-    return False
-
-
 def evidence_of(ev: Event) -> Evidence:
     label = str(ev.kind)
     run = ev.attrs.get("run")
-    if ev.kind in (Kind.BOSH_REQUEST, Kind.SESSION_ACTIVITY):
-        label = (
-            "last-activity"
-            if run == "end"
-            else ("idle-check" if run == "idle-check" else "new-session-activity")
-        )
+    time = ev.time
+    if ev.kind in ACTIVITY_KINDS:
+        if run == "end":
+            label = "last-activity"
+            time = activity_instant(ev) or ev.time  # the instant the chain calls last activity
+        else:
+            label = "idle-check" if run == "idle-check" else "new-session-activity"
     if ev.attrs.get("agent_inferred"):
         label += " (agent inferred)"
-    return Evidence(ev.file, ev.line, label, ev.time, ev.time_text, ev.node, ev.agent)
+    return Evidence(ev.file, ev.line, label, time, ev.time_text, ev.node, ev.agent)
 
 
 INFER_KINDS = frozenset({Kind.PRESENCE_DRIVEN_LOGOUT, Kind.CTI_MESSAGE, Kind.CTI_AGENT_STATE})

@@ -28,6 +28,7 @@ KINDS: dict[Kind, tuple[str, str]] = {
     Kind.SERVICE_FAILURE: ("service-failure", "critical"),
     Kind.SERVICE_STOPPED: ("service-stopped", "critical"),
     Kind.SERVICE_STARTED: ("service-started", "info"),
+    Kind.SYSLOG_ALERT: ("syslog-alert", "warning"),
     Kind.KNOWN_DEFECT: ("known-defect", "critical"),
     Kind.XMPP_CONNECTION_ERROR: ("xmpp-connection-error", "warning"),
 }

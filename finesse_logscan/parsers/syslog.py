@@ -1,6 +1,9 @@
 """CiscoSyslog (Event Viewer - Application Log): service failures, stops and starts.
 
   Jun 17 16:14:19 <host> local7 2 : 6: <fqdn>: Jun 17 2019 14:14:19.781 UTC : %UC_SERVICEMANAGER-2-ServiceFailed: %[ServiceName=Cisco CTIManager][Reason=...]: Service terminated.
+Any VOS host name (with or without a domain), facility localN, severity 0-7, and any product's
+mnemonic (`%UC_ReplWatcher-1-DuplicateUserid`, `%CCBU_...`). A line that does not fit is
+counted unparsed; the file is still read.
 The header is server local time without year or zone; the body is UTC (milliseconds optional,
 spacing varies). Header minus body gives the server's UTC offset: an offset source ("syslog")
 for the node's openfire logs when web services lines are missing.
@@ -27,7 +30,7 @@ LINE = re.compile(
     (?P<rest>.*?)
     (?P<bmon>[A-Z][a-z]{2})\s+(?P<bday>\d{1,2})\s+(?P<byear>\d{4})\s+(?P<bhms>\d{2}:\d{2}:\d{2})(?:\.(?P<frac>\d{1,6}))?\s*
     (?P<bzone>UTC|GMT)\s*:\s*
-    %(?P<fac>[A-Z][A-Z0-9_]*)-(?P<sev>[0-7])-(?P<mn>[A-Za-z][\w]*)\s*:\s*(?P<body>.*)$
+    %(?P<fac>[A-Za-z][^\s%:]*?)-(?P<sev>[0-7])-(?P<mn>[A-Za-z][\w.]*)\s*:?\s*(?P<body>.*)$
     """,
     re.VERBOSE,
 )
@@ -85,13 +88,15 @@ def parse(lines: Iterable[Line], ctx: FileContext) -> Iterator[Event]:
 
 
 def _kind(mnemonic: str, severity: int) -> Kind | None:
+    """Service lifecycle by mnemonic; any other alert (severity 0-2) is kept as a syslog alert,
+    not as a service failure (an IM and Presence `DuplicateUserid` stops no service)."""
     if any(w in mnemonic for w in _FAIL_WORDS):
         return Kind.SERVICE_FAILURE
     if "Stopped" in mnemonic or "Stop" in mnemonic:
         return Kind.SERVICE_STOPPED
     if "Started" in mnemonic or "Start" in mnemonic:
         return Kind.SERVICE_STARTED
-    return Kind.SERVICE_FAILURE if severity <= 2 else None
+    return Kind.SYSLOG_ALERT if severity <= 2 else None
 
 
 def _header_time(utc: datetime, month: int, day: int, hms: str) -> datetime | None:

@@ -179,25 +179,82 @@ def _ev(rec: _Record, ctx: FileContext, kind: Kind, agent: str | None, **attrs: 
     return Event(rec.utc, rec.stamp, ctx.display, rec.line, NAME, kind, agent, ctx.node, None, clean)
 
 
+_AGENT_WORD = re.compile(r"\bagent\s+(?:id\s+)?(?P<id>\d{3,})\b", re.I)
+
+
 def _agent(tags: dict[str, str], text: str) -> str | None:
     for key in ("agentid", "agent_id", "usr", "user", "loginid", "login_id"):
         if tags.get(key):
             return find_agent(f"agentid={tags[key]}")
-    return find_agent(text)
+    found = find_agent(text)
+    if found is None:  # chain lines may only say "Agent 1001003 ..."
+        m = _AGENT_WORD.search(text)
+        found = m["id"] if m else None
+    return found
+
+
+# Mnemonic families of the presence chain. The technote shows these mnemonics only truncated
+# (`AGENT_PI`, `AGENT_PRESENCE_MONIT`, `PRESENCE DRIVEN LO`, `MESSAGE_TO_CTI_SER`), so a
+# mnemonic matches a family when, with '_' and spaces removed, it starts with the family's stem
+# and is a prefix of (or extends) the family's full name. Text is never enough on its own: the
+# scheduling and monitoring lines also say "presence driven logout".
+_FAMILIES: tuple[tuple[str, str, str], ...] = (
+    # (family, stem an observed mnemonic must start with, full name it may be truncated from)
+    ("presence-driven-logout", "PRESENCED", "PRESENCEDRIVENLOGOUT"),
+    ("logout-pending", "AGENTPRESENCEM", "AGENTPRESENCEMONITOR"),
+    ("logout-scheduled", "AGENTPI", "AGENTPI"),
+    ("message-to-cti", "MESSAGETOC", "MESSAGETOCTISERVER"),
+    ("decoded-cti", "DECODED", "DECODEDMESSAGEFROMCTISERVER"),
+    ("unsubscribe", "UNSUB", "UNSUBSCRIBE"),
+    ("presence", "PRESENCE", "PRESENCE"),
+)
+
+
+def mnemonic_family(mn: str) -> str | None:
+    """The presence-chain family of a mnemonic, tolerant of '_'/space variants and truncation:
+    'PRESENCE DRIVEN LO' and 'PRESENCE_DRIVEN_LOGOUT' are both 'presence-driven-logout'."""
+    sq = mn.upper().replace("_", "").replace(" ", "")
+    for family, stem, full in _FAMILIES:
+        if sq.startswith(stem) and (full.startswith(sq) or sq.startswith(full)):
+            return family
+    return None
+
+
+_PRESENCE_XML = re.compile(r"<presence\b(?P<attrs>[^>]*)>")
+
+
+def _presence_direction(mn: str, tags: dict[str, str], text: str) -> Kind | None:
+    """Unavailable or available, from the mnemonic, a presence tag, the text or the stanza."""
+    squashed = mn.replace(" ", "")
+    if "UNAVAILABLE" in squashed:
+        return Kind.PRESENCE_UNAVAILABLE
+    tag = tags.get("presence", "") or tags.get("presence_type", "") or tags.get("type", "")
+    if _UNAVAILABLE.search(tag) or _UNAVAILABLE.search(text):
+        return Kind.PRESENCE_UNAVAILABLE
+    if "AVAILABLE" in squashed or _AVAILABLE.search(tag) or _AVAILABLE.search(text):
+        return Kind.PRESENCE_AVAILABLE
+    stanza = _PRESENCE_XML.search(text)
+    if stanza and "type=" not in stanza["attrs"]:  # XMPP: a presence without a type is available
+        return Kind.PRESENCE_AVAILABLE
+    return None
 
 
 def _events(rec: _Record, ctx: FileContext) -> Iterator[Event]:
     mn = rec.mn
     for sig in signatures.match(NAME, rec.body):
         yield _ev(rec, ctx, Kind.KNOWN_DEFECT, None, **sig.event_attrs())
-    if not any(k in mn for k in ("PRESENCE", "UNSUBSCR", "AGENT", "CTI", "REQUEST", "XMPP", "DECODED")):
+    family = mnemonic_family(mn)
+    if family is None and not any(k in mn for k in ("REQUEST", "XMPP")):
         return
     tags, text = split_tags(rec.body)
     flat = rec.body.replace("\n", " ")
-    if "PRESENCE DRIVEN" in mn or "presence driven logout" in flat.lower():
+    if family == "presence-driven-logout":
         yield _ev(rec, ctx, Kind.PRESENCE_DRIVEN_LOGOUT, _agent(tags, flat), detail=text[:200])
-        return
-    if mn.startswith("MESSAGE TO CTI"):
+    elif family in ("logout-scheduled", "logout-pending", "unsubscribe"):
+        kind = {"logout-scheduled": Kind.LOGOUT_SCHEDULED, "logout-pending": Kind.LOGOUT_PENDING,
+                "unsubscribe": Kind.UNSUBSCRIBE}[family]  # fmt: skip
+        yield _ev(rec, ctx, kind, _agent(tags, flat), detail=text[:200])
+    elif family == "message-to-cti":
         reason = _REASON.search(flat)
         force = _FORCE.search(flat)
         state = _MSG_STATE.search(flat)
@@ -205,9 +262,8 @@ def _events(rec: _Record, ctx: FileContext) -> Iterator[Event]:
                   reason_code=int(reason["code"]) if reason else None,
                   force=int(force["f"]) if force else None,
                   state=CTI_STATES.get(int(state["num"])) if state else None)  # fmt: skip
-        return
-    if "DECODED" in mn and "agentState" in flat:
-        st = _STATE.search(flat)
+    elif family == "decoded-cti":
+        st = _STATE.search(flat) if "agentState" in flat else None
         if not st:
             return
         name = st["name"] or CTI_STATES.get(int(st["num"]), st["num"])
@@ -215,21 +271,18 @@ def _events(rec: _Record, ctx: FileContext) -> Iterator[Event]:
         code = int(reason["code"]) if reason else None
         if name in _KEEP_STATES or code == 255:
             yield _ev(rec, ctx, Kind.CTI_AGENT_STATE, _agent(tags, flat), state=name, reason_code=code)
-        return
-    if "PRESENCE" in mn or "AGENT PI" in mn or "UNSUBSCR" in mn:
-        if _UNAVAILABLE.search(text) or _UNAVAILABLE.search(tags.get("presence", "")):
-            yield _ev(rec, ctx, Kind.PRESENCE_UNAVAILABLE, _agent(tags, flat), detail=text[:200])
-        elif "PRESENCE" in mn and _AVAILABLE.search(text):
-            yield _ev(rec, ctx, Kind.PRESENCE_AVAILABLE, _agent(tags, flat), detail=text[:200])
-        return
-    if "REQUEST" in mn:
+    elif family == "presence":
+        direction = _presence_direction(mn, tags, text)
+        if direction is not None:
+            yield _ev(rec, ctx, direction, _agent(tags, flat), detail=text[:200])
+    elif "REQUEST" in mn:
         method = tags.get("request_method", "")
         params = tags.get("request_parameters", "") or tags.get("request_params", "")
         st = _REQ_STATE.search(params or text)
-        if method.lower().startswith("user.put") and st and st["state"] == "LOGOUT":
-            yield _ev(rec, ctx, Kind.AGENT_LOGOUT_REQUEST, _agent(tags, flat), method=method)
-        return
-    if "XMPP" in mn or "XMPP" in text:
+        if method.lower().startswith("user.put") and st and st["state"] in ("LOGOUT", "LOGIN"):
+            kind = Kind.AGENT_LOGOUT_REQUEST if st["state"] == "LOGOUT" else Kind.AGENT_LOGIN_REQUEST
+            yield _ev(rec, ctx, kind, _agent(tags, flat), method=method)
+    elif "XMPP" in mn or "XMPP" in text:
         low = flat.lower()
         if ("connection" in low or "connect" in low) and any(
             w in low for w in ("error", "lost", "closed", "fail", "refused", "timeout", "timed out")

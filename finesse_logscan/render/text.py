@@ -78,9 +78,16 @@ def render(report: Report) -> str:
     w("")
     w("== Verdict ==")
     w(f"{report.verdict.upper()}: {report.verdict_reason}")
-    n_agents = len({d.agent for d in report.disconnects})
-    w(f"{len(report.disconnects)} disconnect(s) of {n_agents} agent(s) among {report.agents_seen} agent(s) seen; "
-      f"{len(report.incidents)} incident(s); {len(report.server_events)} server event(s)")  # fmt: skip
+    tot = report.totals
+    n_disc = tot.get("disconnects", len(report.disconnects))
+    n_agents = tot.get("agents_with_disconnects", len({d.agent for d in report.disconnects}))
+    n_inc = tot.get("incidents", len(report.incidents))
+    n_srv = tot.get("server_events", len(report.server_events))
+    w(f"{n_disc} disconnect(s) of {n_agents} agent(s) among {report.agents_seen} agent(s) seen; "
+      f"{n_inc} incident(s); {n_srv} server event(s)")  # fmt: skip
+    if report.filter:
+        w(f"shown: {report.filter.describe()}: {len(report.disconnects)} of {n_disc} disconnect(s), "
+          f"{len(report.incidents)} of {n_inc} incident(s); verdict and incidents cover the whole bundle")  # fmt: skip
     for inc in report.incidents:
         w("")
         w(f"== {inc.id} {inc.classification} {_t(inc.start)} .. {_short(inc.end)} UTC ==")
