@@ -249,3 +249,14 @@ def test_browser_closed_without_sign_out_is_a_drop(tmp_path: Path) -> None:
     n.forced_logout("1001003", 361.5)
     d = _only(scan([str(n.write())]).disconnects, "1001003")
     assert d.time == at(301.5) and d.outcome == "forced-logout"
+
+
+def test_pending_logout_without_a_readable_presence_line_is_a_drop(tmp_path: Path) -> None:
+    """The technote's first line is `-6-PRESENCE` with no text: its direction is unknown, but
+    the scheduled logout after it says presence went. The agent came back: recovered."""
+    n = Node(tmp_path)
+    n.wsl(at(100), "Smack Listener Processor (1)", "PRESENCE", "")
+    n.logout_steps("1001003", 100, pending=False)
+    n.presence("1001003", 120, "available")
+    d = _only(scan([str(n.write())]).disconnects, "1001003")
+    assert (d.time, d.outcome) == (at(100.002), "recovered")

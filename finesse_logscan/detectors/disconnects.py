@@ -189,6 +189,10 @@ def _group(agent: str, evs: list[Event]) -> list[_Drop]:
                 cur.forced.append(ev)
                 continue
             drops.append(_Drop(ev, forced=[ev]))
+        elif ev.kind in (Kind.LOGOUT_SCHEDULED, Kind.LOGOUT_PENDING) and not live:
+            # a logout is pending, so presence went: the drop whose presence line is missing
+            # or unreadable (the technote's `-6-PRESENCE` has no text to tell its direction)
+            drops.append(_Drop(ev))
     return drops
 
 
@@ -223,12 +227,13 @@ def _chain(
 ) -> Disconnect:
     idle, presence = drop.idle, drop.presence
     sid = drop.sid
-    anchors = [e for e in (idle, presence, *drop.forced) if e is not None]
+    anchors = [e for e in (drop.first, idle, presence, *drop.forced) if e is not None]
     start = min(_t(e) for e in anchors)
     hi = start + CHAIN_WINDOW
     if next_start is not None:
         hi = min(hi, next_start - timedelta(microseconds=1))
-    lo = start - (CHAIN_WINDOW if idle is None and presence is None else PRESENCE_LEAD)
+    partial = idle is None and presence is None and drop.first in drop.forced
+    lo = start - (CHAIN_WINDOW if partial else PRESENCE_LEAD)
     if prev_end is not None:
         lo = max(lo, min(prev_end, start))
     last_act, last_activity = _last_activity(evs, sid, _t(idle) if idle else start)
