@@ -53,8 +53,15 @@ class DecompressionLimitError(BundleError):
     """Decompressing went past a cap: probably a zip/gzip bomb."""
 
 
+_IsalError: type[Exception]
+try:  # ISA-L's inflate error (python-isal), when the faster gzip reader is installed
+    from isal.igzip_lib import IsalError as _IsalError  # type: ignore[assignment]
+except ImportError:  # pragma: no cover
+    _IsalError = zlib.error
+
 CORRUPT_ERRORS: tuple[type[BaseException], ...] = (
-    BundleError, OSError, EOFError, zlib.error, lzma.LZMAError, zipfile.BadZipFile, tarfile.TarError,
+    BundleError, OSError, EOFError, zlib.error, _IsalError, lzma.LZMAError, zipfile.BadZipFile,
+    tarfile.TarError,
 )  # fmt: skip
 """What reading a damaged file or archive raises (gzip's BadGzipFile and bz2's errors are
 OSErrors); reported as one line, never a traceback. Deliberately not ValueError or
@@ -181,6 +188,38 @@ class BundleReader:
         self.limits = limits or Limits()
         self.budget = Budget(self.limits)
         self.notes = InputNotes()
+        self._done = 0  # bytes of the on-disk files already read through
+        self._open: BinaryIO | None = None  # the on-disk file being read
+
+    def position(self) -> int:
+        """Bytes of the inputs read so far, as they lie on disk (compressed or not): the
+        progress against `total_bytes`."""
+        fh = self._open
+        if fh is None or fh.closed:
+            return self._done
+        try:
+            return self._done + fh.tell()
+        except (OSError, ValueError):
+            return self._done
+
+    @staticmethod
+    def total_bytes(paths: list[str]) -> int:
+        """What `position` counts up to: the on-disk size of every regular file in the inputs."""
+        total = 0
+        for raw in paths:
+            path = Path(raw)
+            try:
+                if path.is_file():
+                    total += path.stat().st_size
+                elif path.is_dir():
+                    for dirpath, _, filenames in os.walk(path, followlinks=False):
+                        for fn in filenames:
+                            st = (Path(dirpath) / fn).lstat()
+                            if stat.S_ISREG(st.st_mode):
+                                total += st.st_size
+            except OSError:
+                continue
+        return total
 
     def iter_sources(self, paths: list[str]) -> Iterator[SourceFile]:
         for raw_path in paths:
@@ -229,11 +268,16 @@ class BundleReader:
     def _from_disk(self, path: Path, display: str, rel: str, input_name: str) -> Iterator[SourceFile]:
         st = path.stat()
         with open(path, "rb") as fh:
-            kind = _magic(fh)
-            if kind == "zip":
-                yield from self._zip(zipfile.ZipFile(fh), display, rel, input_name, 0)
-                return
-            yield from self._expand(fh, display, rel, input_name, st.st_mtime, st.st_size, 0)
+            self._open = fh
+            try:
+                kind = _magic(fh)
+                if kind == "zip":
+                    yield from self._zip(zipfile.ZipFile(fh), display, rel, input_name, 0)
+                else:
+                    yield from self._expand(fh, display, rel, input_name, st.st_mtime, st.st_size, 0)
+            finally:
+                self._open = None
+                self._done += st.st_size
 
     def _expand(
         self,
@@ -265,7 +309,7 @@ class BundleReader:
             yield from self._zip(zf, display, rel, input_name, depth)
             return
         opener: Callable[[BinaryIO], BinaryIO] = {
-            "gzip": lambda s: gzip.GzipFile(fileobj=s, mode="rb"),
+            "gzip": _gunzip,
             "bz2": lambda s: bz2.BZ2File(s),
             "xz": lambda s: lzma.LZMAFile(s),  # noqa: SIM115 - closed with the outer stream
             "tar": lambda s: s,
@@ -360,6 +404,15 @@ class BundleReader:
         depth: int,
     ) -> Iterator[SourceFile]:
         yield from self._expand(fh, display, name, input_name, mtime, size, depth + 1)
+
+
+def _gunzip(stream: BinaryIO) -> BinaryIO:
+    """ISA-L's gzip reader (python-isal: about 3x zlib's speed, same results) when installed."""
+    try:
+        from isal import igzip
+    except ImportError:  # pragma: no cover - isal ships wheels for the usual platforms
+        return cast(BinaryIO, gzip.GzipFile(fileobj=stream, mode="rb"))
+    return cast(BinaryIO, igzip.IGzipFile(fileobj=stream, mode="rb"))
 
 
 def _zip_time(info: zipfile.ZipInfo) -> datetime | None:

@@ -12,8 +12,6 @@ from dataclasses import dataclass, field
 from .report import Evidence, Incident, Report
 from .status import ExitStatus
 
-FAIL_ON = ("server-wide", "client-side", "any", "never")
-
 
 @dataclass(frozen=True)
 class Location:

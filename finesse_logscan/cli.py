@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from click.core import ParameterSource
-from dateutil import parser as dateparser
 
-from . import __version__, checks, settings
+from . import __version__
 from .bundle import Limits
 from .options import ScanOptions, Thresholds
-from .render import RENDERERS
-from .report import Report
-from .scan import scan
-from .status import LogscanError
-from .timezones import ZoneError, parse_zone
+from .render import FORMATS, renderer
+from .status import FAIL_ON, LogscanError
+
+if TYPE_CHECKING:
+    from .report import Report
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -33,6 +33,8 @@ Exit status:
 def _when(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
     if value is None:
         return None
+    from dateutil import parser as dateparser
+
     try:
         dt = dateparser.isoparse(value) if "T" in value else dateparser.parse(value)
     except (ValueError, OverflowError) as exc:
@@ -42,6 +44,8 @@ def _when(ctx: click.Context, param: click.Parameter, value: str | None) -> date
 
 def _zone(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     if value is not None:
+        from .timezones import ZoneError, parse_zone
+
         try:
             parse_zone(value)
         except ZoneError as exc:
@@ -75,19 +79,14 @@ def scan_options(f: F) -> F:
                           "searched from the current folder upward). Options given here override it."),
         click.option("--max-ratio", type=click.IntRange(1), default=Limits.max_ratio, show_default=True,
                      help="Stop when an archive member expands more than this many times."),
+        click.option("-q", "--quiet", is_flag=True, help="No progress bar on stderr (there is none when stderr is not a terminal)."),
     ]  # fmt: skip
     for opt in reversed(opts):
         f = opt(f)
     return f
 
 
-def build_options(kw: dict[str, Any]) -> ScanOptions:
-    progress = None
-    if sys.stderr.isatty():
-
-        def progress(name: str) -> None:
-            click.echo(f"\r\x1b[Kreading {name[-100:]}", nl=False, err=True)
-
+def build_options(kw: dict[str, Any], progress: Callable[[int, int, str], None] | None = None) -> ScanOptions:
     return ScanOptions(
         server_tz=kw["server_tz"],
         since=kw["since"],
@@ -107,6 +106,8 @@ def build_options(kw: dict[str, Any]) -> ScanOptions:
 
 def apply_settings(kw: dict[str, Any]) -> Path | None:
     """Fill every option not given on the command line from the settings file, if any."""
+    from . import settings
+
     ctx = click.get_current_context()
     path = Path(kw["config_file"]) if kw.get("config_file") else settings.find(Path.cwd())
     if path is None:
@@ -136,10 +137,24 @@ def run_scan(kw: dict[str, Any]) -> Report:
         raise click.UsageError(
             f"--since {since.isoformat()} is later than --until {until.isoformat()}: nothing could be shown"
         )
-    options = build_options(kw)
-    report = scan(list(kw["paths"]), options)
-    if options.progress is not None:
-        click.echo("\r\x1b[K", nl=False, err=True)
+    missing = [p for p in kw["paths"] if not os.path.lexists(p)]
+    if len(missing) == len(kw["paths"]):  # said before the pipeline is even imported
+        raise LogscanError(
+            "no usable input: " + "; ".join(f"{p}: no such file or directory" for p in missing)
+        )
+    bar = None
+    if sys.stderr.isatty() and not kw.get("quiet"):
+        from .render.progress import ProgressBar
+
+        bar = ProgressBar(sys.stderr)
+    options = build_options(kw, bar)
+    from .pipeline import scan  # the whole pipeline: imported only when there is work to do
+
+    try:
+        report = scan(list(kw["paths"]), options)
+    finally:
+        if bar is not None:
+            bar.clear()
     if not report.usable:
         problems = (
             report.errors
@@ -166,7 +181,7 @@ def cli() -> None:
 
 @cli.command(epilog=EXIT_CODES_HELP)
 @scan_options
-@click.option("--format", "fmt", type=click.Choice(sorted(RENDERERS)), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(sorted(FORMATS)), default="text", show_default=True)
 @click.option(
     "-o",
     "--output",
@@ -176,7 +191,7 @@ def cli() -> None:
 def analyze(fmt: str, output: str | None, **kw: Any) -> None:
     """Diagnose the bundle(s) at PATHS: who dropped, when, why, client-side or server-wide."""
     report = run_scan(kw)
-    emit(RENDERERS[fmt](report.shown()), output)
+    emit(renderer(fmt)(report.shown()), output)
 
 
 @cli.command(epilog=EXIT_CODES_HELP)
@@ -194,7 +209,7 @@ def files(fmt: str, **kw: Any) -> None:
 @scan_options
 @click.option(
     "--fail-on",
-    type=click.Choice(checks.FAIL_ON),
+    type=click.Choice(FAIL_ON),
     default="server-wide",
     show_default=True,
     help="Exit 1 when an incident of this class is found (any: any disconnect; never: report only).",
@@ -241,14 +256,16 @@ def check(
     kw["fail_on"], kw["max_disconnects"] = fail_on, max_disconnects
     report = run_scan(kw)
     fail_on, max_disconnects = kw["fail_on"], kw["max_disconnects"]
+    from . import checks
+
     found = checks.findings(report, fail_on, max_disconnects)
     status = checks.exit_status(found)
     outputs = {
         junit: lambda: junit_render.render(report, found, fail_on),
         sarif: lambda: sarif_render.render(found, __version__, int(status)),
         gitlab: lambda: gitlab_render.render(found),
-        json_file: lambda: RENDERERS["json"](report.shown()),
-        text_file: lambda: RENDERERS["text"](report.shown()),
+        json_file: lambda: renderer("json")(report.shown()),
+        text_file: lambda: renderer("text")(report.shown()),
     }
     for path, make in outputs.items():
         if path:

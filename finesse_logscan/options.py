@@ -36,7 +36,9 @@ class ScanOptions:
     agents: tuple[str, ...] = ()
     thresholds: Thresholds = field(default_factory=Thresholds)
     limits: Limits = field(default_factory=Limits)
-    progress: Callable[[str], None] | None = None
+    progress: Callable[[int, int, str], None] | None = None
+    """Called as reading goes on with (bytes read, bytes in all, file being read); bytes as the
+    inputs lie on disk."""
 
     def __post_init__(self) -> None:
         if self.since is not None and self.until is not None and self.since > self.until:

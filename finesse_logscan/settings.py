@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .checks import FAIL_ON
+from .status import FAIL_ON
 from .timezones import ZoneError, parse_zone
 
 OWN_FILE = ".finesse-logscan.toml"

@@ -17,6 +17,10 @@ class ExitStatus(IntEnum):
     """Usage error, or no usable input."""
 
 
+FAIL_ON = ("server-wide", "client-side", "any", "never")
+"""What `check --fail-on` accepts (checks.py gives each its meaning)."""
+
+
 class LogscanError(click.ClickException):
     """A problem the user can fix (bad option value, unreadable input): one line, exit 2."""
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -106,26 +106,140 @@ def as_utf8_stream(stream: BinaryIO) -> tuple[BinaryIO, str | None]:
     return stream, None
 
 
-def iter_lines(stream: BinaryIO, damage: Damage, max_line: int = MAX_LINE_BYTES) -> Iterator[Line]:
-    """Yield the lines of `stream`, numbered from 1."""
-    no = 0
-    while True:
-        raw = stream.readline(max_line)
-        if not raw:
+CHUNK_BYTES = 4 * 1024 * 1024
+"""Bytes read at a time. Parsers see whole lines: a chunk ends at a line end."""
+
+_NOT_CONTROL = bytes(b for b in range(256) if not _CONTROL.match(bytes([b])))
+_WINDOW = 16 * 1024
+"""Long-line probe: an aligned window this size with no line end holds part of a long line."""
+
+
+@dataclass(slots=True)
+class Chunk:
+    """Consecutive whole lines of one file.
+
+    `data` is the raw bytes of `count` lines starting at line `first` (each ends with b"\n"
+    except, at the end of the file, the last). A clean chunk (`lines` is None) has nothing to
+    repair: valid UTF-8, no NUL or other control bytes, no BOM, no line of `max_line` bytes or
+    more; parsers may search its bytes in bulk. Otherwise `lines` holds its lines decoded one by
+    one, with every repair counted in the file's `Damage`.
+    """
+
+    data: bytes
+    first: int
+    count: int
+    lines: list[Line] | None = None
+
+    def iter_lines(self) -> Iterator[Line]:
+        if self.lines is not None:
+            yield from self.lines
             return
-        no += 1
-        if raw.endswith(b"\n"):
-            raw = raw[:-1]
-        elif len(raw) >= max_line:
+        parts = self.data.split(b"\n")
+        if len(parts) > self.count:  # the piece after the final line end is empty
+            parts.pop()
+        no = self.first
+        for raw in parts:
+            if raw.endswith(b"\r"):
+                raw = raw[:-1]
+            yield Line(no, raw.decode("utf-8"))
+            no += 1
+
+
+def _is_clean(data: bytes, max_line: int, first: int) -> bool:
+    if b"\x00" in data or data.translate(None, _NOT_CONTROL):
+        return False
+    if first == 1 and data.startswith(_BOM):
+        return False
+    if not data.isascii():
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            return False
+    if len(data) >= max_line:  # a line of max_line bytes or more spans an aligned window
+        step = min(_WINDOW, max(1, max_line // 2))
+        for i in range(0, len(data) - step + 1, step):
+            if data.find(b"\n", i, i + step) < 0:
+                return False  # a long line (perhaps not too long): let the careful path decide
+    return True
+
+
+def _repair(data: bytes, first: int, damage: Damage, max_line: int, at_eof: bool) -> list[Line]:
+    """Decode lines one by one, counting every repair (the careful path)."""
+    out: list[Line] = []
+    parts = data.split(b"\n")
+    terminated = data.endswith(b"\n")
+    if terminated:
+        parts.pop()
+    no = first
+    for i, raw in enumerate(parts):
+        if len(raw) >= max_line:
             damage.overlong_lines += 1
-            while True:  # skip the rest of this line without keeping it
-                more = stream.readline(max_line)
-                if not more or more.endswith(b"\n"):
-                    break
-        else:
+            raw = raw[:max_line]
+        elif at_eof and not terminated and i == len(parts) - 1:
             damage.unterminated_last_line = True
         if raw.endswith(b"\r"):
             raw = raw[:-1]
         if no == 1 and raw.startswith(_BOM):
             raw = raw[len(_BOM) :]
-        yield Line(no, decode_line(raw, damage))
+        out.append(Line(no, decode_line(raw, damage)))
+        no += 1
+    return out
+
+
+def iter_chunks(
+    stream: BinaryIO, damage: Damage, max_line: int = MAX_LINE_BYTES, size: int = CHUNK_BYTES
+) -> Iterator[Chunk]:
+    """Read `stream` in large blocks and hand out whole lines, numbered from 1.
+
+    A line of `max_line` bytes or more keeps its first `max_line` bytes; the rest is skipped
+    and counted (memory stays bounded however long it is)."""
+    first = 1
+    pending = b""  # the start of a line not yet ended
+    overlong = False  # `pending` is already cut to max_line bytes; skip to the line end
+    while True:
+        block = stream.read(size)
+        if not block:
+            break
+        if overlong:
+            nl = block.find(b"\n")
+            if nl < 0:
+                continue
+            block = pending + block[nl:]
+            pending, overlong = b"", False
+            cut = block.rfind(b"\n") + 1
+        else:
+            block = pending + block if pending else block
+            cut = block.rfind(b"\n") + 1
+            if cut == 0:  # no line end at all yet
+                if len(block) > max_line:
+                    pending, overlong = block[:max_line], True
+                else:
+                    pending = block
+                continue
+        data, pending = block[:cut], block[cut:]
+        if len(pending) > max_line:
+            pending, overlong = pending[:max_line], True
+        first = yield from _emit(data, first, damage, max_line, at_eof=False)
+    if pending:
+        yield from _emit(pending, first, damage, max_line, at_eof=True)
+
+
+def _emit(
+    data: bytes, first: int, damage: Damage, max_line: int, at_eof: bool
+) -> Generator[Chunk, None, int]:
+    count = data.count(b"\n")
+    if at_eof and not data.endswith(b"\n"):
+        count += 1
+    if _is_clean(data, max_line, first) and not (at_eof and not data.endswith(b"\n")):
+        yield Chunk(data, first, count)
+    else:
+        yield Chunk(data, first, count, _repair(data, first, damage, max_line, at_eof))
+    return first + count
+
+
+def iter_lines(
+    stream: BinaryIO, damage: Damage, max_line: int = MAX_LINE_BYTES, size: int = CHUNK_BYTES
+) -> Iterator[Line]:
+    """Yield the lines of `stream`, numbered from 1."""
+    for chunk in iter_chunks(stream, damage, max_line, size):
+        yield from chunk.iter_lines()

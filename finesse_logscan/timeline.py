@@ -10,11 +10,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from .event import Event
 from .timezones import OffsetResolver
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass
@@ -39,6 +41,8 @@ class Timeline:
         return spans
 
     def frame(self, kinds: Iterable[str] | None = None) -> pd.DataFrame:
+        import pandas as pd  # heavy: imported only when a detector asks for a frame
+
         wanted = set(kinds) if kinds is not None else None
         rows = [
             {

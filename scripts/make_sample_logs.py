@@ -31,6 +31,7 @@ class Bundle:
     files: dict[str, list[tuple[datetime, int, str]]] = field(default_factory=dict)
     seq: int = 0
     order: int = 0
+    rotate_bytes: int = 25 * 1024 * 1024
 
     # -- time helpers ------------------------------------------------------------------
     @property
@@ -86,13 +87,8 @@ class Bundle:
             path = self.root / layout / rel
             lines = []
             if rel.startswith("logs/webservices/"):
-                first = self.local(rows[0][0])
-                path = path.with_name(
-                    f"Desktop-webservices.{first:%Y-%m-%dT%H-%M-%S}.{first.microsecond // 1000:03d}.log"
-                )
-                for _, _, text in rows:
-                    self.seq += 1
-                    lines.append(text.replace("{seq}", f"{self.seq:010d}", 1))
+                self._write_webservices(path, rows)
+                continue
             elif rel.startswith("logs/clientlogs/"):
                 agent = rel.split("/")[2]
                 first = rows[0][0]
@@ -106,6 +102,26 @@ class Bundle:
                 lines.extend(text for _, _, text in rows)
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    def _write_webservices(self, path: Path, rows: list[tuple[datetime, int, str]]) -> None:
+        """Desktop-webservices.<first line's local time>.log, a new file every `rotate_bytes`."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        out = None
+        size = 0
+        for utc, _, text in rows:
+            if out is None or size >= self.rotate_bytes:
+                if out is not None:
+                    out.close()
+                first = self.local(utc)
+                name = f"Desktop-webservices.{first:%Y-%m-%dT%H-%M-%S}.{first.microsecond // 1000:03d}.log"
+                out = open(path.with_name(name), "w", encoding="utf-8")  # noqa: SIM115
+                size = 0
+            self.seq += 1
+            line = text.replace("{seq}", f"{self.seq:010d}", 1) + "\n"
+            out.write(line)
+            size += len(line)
+        if out is not None:
+            out.close()
 
 
 @dataclass
@@ -348,6 +364,45 @@ def background(b: Bundle, agents: list[Agent], start: datetime, end: datetime) -
             "%[queue_count=4]: Polling queue statistics",
         )
         t += timedelta(seconds=b.rng.randint(5, 25))
+
+
+def user_update_xml(a: Agent, state: str, t: datetime) -> str:
+    """The escaped <Update> payload Finesse publishes for a user (the technote's example)."""
+    fields = (
+        f"&lt;dialogs&gt;/finesse/api/User/{a.id}/Dialogs&lt;/dialogs&gt;&lt;extension&gt;1{a.id[-4:]}&lt;/extension&gt;"
+        f"&lt;firstName&gt;Agent&lt;/firstName&gt;&lt;lastName&gt;N{a.id}&lt;/lastName&gt;&lt;loginId&gt;{a.id}&lt;/loginId&gt;"
+        f"&lt;loginName&gt;agent{a.id}&lt;/loginName&gt;&lt;mediaType&gt;1&lt;/mediaType&gt;&lt;pendingState&gt;&lt;/pendingState&gt;"
+        "&lt;roles&gt;&lt;role&gt;Agent&lt;/role&gt;&lt;/roles&gt;&lt;settings&gt;&lt;wrapUpOnIncoming&gt;OPTIONAL"
+        f"&lt;/wrapUpOnIncoming&gt;&lt;/settings&gt;&lt;state&gt;{state}&lt;/state&gt;&lt;stateChangeTime&gt;"
+        f"{t:%Y-%m-%dT%H:%M:%S}.000Z&lt;/stateChangeTime&gt;&lt;teamId&gt;5000&lt;/teamId&gt;&lt;teamName&gt;Maths"
+        f"&lt;/teamName&gt;&lt;uri&gt;/finesse/api/User/{a.id}&lt;/uri&gt;"
+    )
+    return (
+        f'<message from="pubsub.{DOMAIN}" to="{a.jid}" id="/finesse/api/User/{a.id}__{a.jid}__K7hYF">'
+        f'<event xmlns="http://jabber.org/protocol/pubsub#event"><items node="/finesse/api/User/{a.id}">'
+        '<item id="26a3e421-9d0c-4752-8a1d-5adbdac74a771"><notification xmlns="http://jabber.org/protocol/pubsub">'
+        f"&lt;Update&gt;&lt;data&gt;&lt;user&gt;{fields}&lt;/user&gt;&lt;/data&gt;&lt;event&gt;PUT&lt;/event&gt;"
+        f"&lt;requestId&gt;{a.sid}-6b3c-4855-a4c9-af50ab5e7cc6&lt;/requestId&gt;&lt;source&gt;/finesse/api/User/{a.id}"
+        "&lt;/source&gt;&lt;/Update&gt;</notification></item></items></event></message>"
+    )
+
+
+def busy_webservices(b: Bundle, agents: list[Agent], end: datetime, every_s: int) -> None:
+    """A busy contact centre's web services: each agent's state changes published with their
+    long XML payloads, and the CTI events behind them."""
+    states = (("READY", 3, "AVAILABLE"), ("NOT_READY", 2, "NOT_READY"), ("TALKING", 4, "TALKING"))
+    for a in agents:
+        t = a.login + timedelta(seconds=b.rng.randint(1, every_s))
+        while t < end:
+            state, num, name = b.rng.choice(states)
+            b.ws(t, "CTIMessageEventExecutor-0", "DECODED_MESSAGE_FROM_CTI_SERVER",
+                 f"%[cti_message=CTIAgentStateEvent [monitorID=0, peripheralID=5000, sessionID=0, skillGroupNumber=-1, "
+                 f"agentState={num} ({name}), eventReasonCode=0, agentID={a.id}, agentExtension=1{a.id[-4:]}]"
+                 f'CTIMessageBean [invokeID=null, msgID=30, timeTracker={{"id":"AgentStateEvent"}}]][cti_response_time=0]: '
+                 "Decoded Message to Finesse from backend cti server")  # fmt: skip
+            b.ws(t + timedelta(milliseconds=3), "CTIMessageEventExecutor-0", "XMPP_PUBLISH_ASYNCHRONOUS",
+                 f"%[node=/finesse/api/User/{a.id}][payload={user_update_xml(a, state, t)}]: Publishing user update")  # fmt: skip
+            t += timedelta(seconds=b.rng.randint(every_s // 2, every_s * 3 // 2))
 
 
 def logins(b: Bundle, agents: list[Agent]) -> None:
@@ -611,7 +666,10 @@ def notification_service_crash(zip_path: Path) -> None:
 
 
 def scaled(root: Path, agents_n: int, hours: float) -> None:
-    """A large client-side bundle for benchmarks: many agents, a few drops per hour."""
+    """A busy node for benchmarks, in the shape of a real debug-level bundle: per BOSH poll a
+    dozen openfire lines (Jetty noise, HTTPBindLog, consumeResponse with its presence body, the
+    activity check and counters); web services with long XML payloads in 25 MB rotated files;
+    a few client logs; about 5 % of the agents drop once, with the whole presence sequence."""
     b = Bundle(root)
     b.rng = random.Random(3)
     t0 = datetime(2026, 3, 4, 14, 0, 0, tzinfo=UTC)
@@ -619,15 +677,19 @@ def scaled(root: Path, agents_n: int, hours: float) -> None:
     agents = [
         Agent(f"3{i:06d}", sid(b.rng), t0 + timedelta(seconds=b.rng.randint(0, 600))) for i in range(agents_n)
     ]
+    for a in agents[:20]:
+        a.client_log = True
     logins(b, agents)
-    background(b, agents, t0, end)
+    busy_webservices(b, agents, end, every_s=90)
     for a in agents:
         if b.rng.random() < 0.05:
             stop = a.login + timedelta(seconds=b.rng.randint(900, int(hours * 3600) - 600))
             close = drop_chain(b, a, stop, forced=True)
             polling(b, a, a.login, stop, close)
+            client_samples(b, a, a.login + timedelta(seconds=20), stop)
         else:
             polling(b, a, a.login, end, end)
+            client_samples(b, a, a.login + timedelta(seconds=20), end)
     b.write(f"fin1a.example.com/{t0:%Y%m%d%H%M%S}/activelog/desktop")
 
 

@@ -303,7 +303,7 @@ def test_program_bugs_are_not_reported_as_damaged_input(
 ) -> None:
     from finesse_logscan import bundle
     from finesse_logscan.parsers import openfire
-    from finesse_logscan.scan import STRICT_ENV
+    from finesse_logscan.pipeline import STRICT_ENV
 
     assert ValueError not in bundle.CORRUPT_ERRORS and RuntimeError not in bundle.CORRUPT_ERRORS
     n = Node(tmp_path)
@@ -315,6 +315,7 @@ def test_program_bugs_are_not_reported_as_damaged_input(
         yield
 
     monkeypatch.setattr(openfire, "parse", broken)
+    monkeypatch.setattr(openfire, "parse_chunks", broken)
     with pytest.raises(ValueError, match="bug in our code"):  # tests: loud
         scan([root])
     monkeypatch.delenv(STRICT_ENV)

@@ -11,14 +11,15 @@ ANSI colour escapes are stripped; lines without a timestamp continue the previou
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
+from typing import cast
 
 from .. import signatures
 from ..agents import agent_from_jid, find_agent
 from ..event import AttrValue, Event, Kind
 from ..parsing import MAX_RECORD_CHARS, FileContext
-from ..textlines import Line
+from ..textlines import Chunk, Line
 from ..timestamps import openfire_local
 
 NAME = "openfire"
@@ -91,43 +92,273 @@ def _is_stamp(text: str) -> bool:
     )
 
 
+TRIGGERS = (
+    "last active", "HTTP RECV", "consumeResponse", "Closing idle session", "session is closed for",
+    "Unable to route packet", "HTTP bind service", "Openfire", "shutdown", "halted",
+)  # fmt: skip
+"""A record holding none of these (nor a signature literal) gives no event: see `_events`."""
+ACTIVITY_TRIGGERS = TRIGGERS[:3]
+"""Several per BOSH poll: searched one literal at a time (a fast C search each)."""
+
+# A header line, as _is_stamp and _PREFIX see it, in the bytes of a clean ASCII chunk: each
+# match starts at the line end before it, so search `b"\n" + data`.
+_HEADER_BYTES = re.compile(
+    rb"\n(\d{4}\.[^\n]{2}\.[^\n]{2}[ T][^\n]{2}:[^\n]{2}:[^\n]{2}(?:[.,]\d{1,6})?)(?:[ \t]|\r(?!\n))"
+)
+
+
 def parse(lines: Iterable[Line], ctx: FileContext) -> Iterator[Event]:
-    rec: _Record | None = None
-    prev_local: datetime | None = None
-    cached_key, cached_local = "", None  # consecutive lines mostly share their second
+    p = _Parser(ctx)
     for line in lines:
-        text = line.text
+        yield from p.line(line.no, line.text)
+    yield from p.finish()
+
+
+def parse_chunks(chunks: Iterable[Chunk], ctx: FileContext) -> Iterator[Event]:
+    """Same events and counts as `parse`, from blocks of lines: in a clean ASCII block only the
+    records that hold a trigger literal are decoded (most of a debug log is Jetty noise); any
+    block with something unusual (ANSI colours, damage, times going back, impossible dates)
+    is read line by line."""
+    p = _Parser(ctx)
+    rare = _rare_finder()
+    for chunk in chunks:
+        data = chunk.data
+        if chunk.lines is not None or not data.isascii() or b"\x1b" in data or not p.bulk(chunk, rare):
+            for line in chunk.iter_lines():
+                yield from p.line(line.no, line.text)
+        yield from p.drain()
+    yield from p.finish()
+
+
+class _Parser:
+    """The per-file reading state shared by the line-by-line and the block paths."""
+
+    def __init__(self, ctx: FileContext) -> None:
+        self.ctx = ctx
+        self.rec: _Record | None = None
+        self.prev_local: datetime | None = None
+        self.cached_key, self.cached_local = "", cast(datetime | None, None)
+        self.ready: list[Event] = []  # events of records finished by the block path
+
+    def line(self, no: int, text: str) -> Iterator[Event]:
+        ctx = self.ctx
         if "\x1b" in text:
             text = _ANSI.sub("", text)
         m = _PREFIX.match(text, 19) if _is_stamp(text) else None
         if m:
-            key = text[:19]
-            if key != cached_key:
-                cached_key, cached_local = key, openfire_local(key[:10], key[11:19], None)
-            local = cached_local
+            local = self._local(text[:19])
             if local is None:
                 ctx.bad()
-                ctx.warn(f"line {line.no}: impossible date/time {key}")
-                continue
+                ctx.warn(f"line {no}: impossible date/time {text[:19]}")
+                return
             if m["frac"]:
                 local = local.replace(microsecond=int((m["frac"] + "000000")[:6]))
-            if rec is not None:
-                yield from _events(rec, ctx)
+            if self.rec is not None:
+                yield from _events(self.rec, ctx)
             ctx.ok()
-            if prev_local is not None and local < prev_local:
-                ctx.warn(f"line {line.no}: time goes back from {prev_local} to {local}")
-            if prev_local is None or local != prev_local:
+            prev = self.prev_local
+            if prev is not None and local < prev:
+                ctx.warn(f"line {no}: time goes back from {prev} to {local}")
+            if prev is None or local != prev:
                 ctx.seen(local)
-            prev_local = local
-            stamp = text[: m.end("frac")] if m["frac"] else key
-            rec = _Record(line.no, local, stamp, text[m.end() :], m["level"])
-        elif rec is not None:
+            self.prev_local = local
+            self.rec = _record(no, text, m, local)
+        elif self.rec is not None:
             ctx.ok()
-            rec.add(text)
+            self.rec.add(text)
         else:
             ctx.bad()
-    if rec is not None:
-        yield from _events(rec, ctx)
+
+    def _local(self, key: str) -> datetime | None:
+        if key != self.cached_key:  # consecutive lines mostly share their second
+            self.cached_key, self.cached_local = key, openfire_local(key[:10], key[11:19], None)
+        return self.cached_local
+
+    def finish(self) -> Iterator[Event]:
+        if self.rec is not None:
+            yield from _events(self.rec, self.ctx)
+            self.rec = None
+
+    def drain(self) -> Iterator[Event]:
+        ready, self.ready = self.ready, []
+        yield from ready
+
+    def bulk(self, chunk: Chunk, rare: Callable[[bytes], list[int]]) -> bool:
+        """Read a clean ASCII chunk in bulk; False (nothing done) when it needs the careful path."""
+        ctx = self.ctx
+        data = chunk.data
+        nl_data = b"\n" + data  # offsets in nl_data are offsets in data + 1
+        stamps = _HEADER_BYTES.findall(nl_data)
+        if not stamps:
+            if self.rec is None:
+                return False  # no record yet: the careful path counts these lines unparsed
+            self._continue(data, 0, len(data))
+            ctx.ok(chunk.count)
+            return True
+        if stamps != sorted(stamps):
+            return False  # time goes back somewhere: the careful path says where
+        times = {}
+        for value in {stamps[0], stamps[-1], *set(stamps)}:
+            local = self._stamp_local(value.decode())
+            if local is None:
+                return False  # an impossible date: the careful path says which line
+            times[value] = local
+        first_local, last_local = times[stamps[0]], times[stamps[-1]]
+        if self.prev_local is not None and first_local < self.prev_local:
+            return False
+        # from here on the chunk is read in bulk
+        first_header = cast(re.Match[bytes], _HEADER_BYTES.search(nl_data)).start()  # offset in data
+        before = data.count(b"\n", 0, first_header)
+        if self.rec is None:
+            ctx.bad(before)
+            ctx.ok(chunk.count - before)
+        else:
+            ctx.ok(chunk.count)
+            self._continue(data, 0, first_header)
+            self.ready.extend(_events(self.rec, ctx))
+            self.rec = None
+        if self.prev_local is None or first_local != self.prev_local:
+            ctx.seen(first_local)
+        ctx.seen(last_local)
+        self.prev_local = last_local
+        # the records worth decoding: those holding a trigger literal, and the last one, which
+        # may go on in the next chunk
+        last_start = _line_start(data, len(data) - 1 if data.endswith(b"\n") else len(data))
+        while not _is_header_at(data, last_start):
+            last_start = _line_start(data, last_start - 1)
+        full = {_record_start(data, hit, first_header) for hit in rare(data)}
+        polls = {_record_start(data, hit, first_header) for hit in _activity_hits(data)} - full
+        line_no = chunk.first
+        pos = 0
+        for start in sorted(full | polls):
+            if start < first_header or start == last_start:
+                continue  # part of the record finished above, or of the one left open
+            line_no += data.count(b"\n", pos, start)
+            pos = start
+            if start not in polls or not self._poll(data, start, line_no):
+                rec, _ = self._decode_record(data, start, line_no)
+                self.ready.extend(_events(rec, ctx))
+        line_no += data.count(b"\n", pos, last_start)
+        self.rec, _ = self._decode_record(data, last_start, line_no)
+        return True
+
+    def _poll(self, data: bytes, start: int, line_no: int) -> bool:
+        """A one-line record holding only activity literals (the bulk of a debug log): its event
+        straight from the line, as `_events` would give it. False when it has more lines."""
+        end = data.find(b"\n", start)
+        if end < 0:
+            end = len(data)
+        elif end + 1 < len(data) and not _is_header_at(data, end + 1):
+            return False  # continuation lines: the whole record is read
+        text = _text(data, start, end)
+        m = cast(re.Match[str], _PREFIX.match(text, 19))
+        msg = text[m.end() :]
+        if msg.startswith("time=") and "msgs_sent" in msg:
+            return True
+        found = _activity(msg, msg)
+        if found is not None:
+            stamp = text[: m.end("frac")] if m["frac"] else text[:19]
+            local = cast(datetime, self._stamp_local(stamp))
+            self.ready.append(_event(self.ctx, line_no, stamp, local, *found))
+        return True
+
+    def _stamp_local(self, value: str) -> datetime | None:
+        local = self._local(value[:19])
+        if local is not None and len(value) > 19:
+            local = local.replace(microsecond=int((value[20:] + "000000")[:6]))
+        return local
+
+    def _continue(self, data: bytes, lo: int, hi: int) -> None:
+        """Add the continuation lines data[lo:hi] to the open record (up to its size cap)."""
+        rec = self.rec
+        assert rec is not None
+        pos = lo
+        while pos < hi and len(rec.msg) < MAX_RECORD_CHARS:
+            end = data.find(b"\n", pos, hi)
+            end = hi if end < 0 else end
+            rec.add(_text(data, pos, end))
+            pos = end + 1
+
+    def _decode_record(self, data: bytes, start: int, line_no: int) -> tuple[_Record, int]:
+        """The record whose header line starts at `start`; returns it and where it ends."""
+        end = data.find(b"\n", start)
+        end = len(data) if end < 0 else end
+        text = _text(data, start, end)
+        m = cast(re.Match[str], _PREFIX.match(text, 19))
+        local = cast(datetime, self._stamp_local(text[: m.end("frac")] if m["frac"] else text[:19]))
+        rec = _record(line_no, text, m, local)
+        pos = end + 1
+        while pos < len(data) and not _is_header_at(data, pos):
+            nxt = data.find(b"\n", pos)
+            nxt = len(data) if nxt < 0 else nxt
+            if len(rec.msg) < MAX_RECORD_CHARS:
+                rec.add(_text(data, pos, nxt))
+            pos = nxt + 1
+        return rec, pos
+
+
+def _text(data: bytes, lo: int, hi: int) -> str:
+    raw = data[lo:hi]
+    return (raw[:-1] if raw.endswith(b"\r") else raw).decode("ascii")
+
+
+def _line_start(data: bytes, pos: int) -> int:
+    return data.rfind(b"\n", 0, max(pos, 0)) + 1
+
+
+def _is_header_at(data: bytes, pos: int) -> bool:
+    """Does a header line start at `pos` (a line start)?"""
+    if pos == 0:
+        return _HEADER_BYTES.match(b"\n" + data[:64]) is not None
+    return _HEADER_BYTES.match(data, pos - 1) is not None
+
+
+def _record_start(data: bytes, hit: int, floor: int) -> int:
+    """The header line of the record holding the byte at `hit` (or `floor` when none after it)."""
+    pos = _line_start(data, hit + 1)
+    while pos > floor and not _is_header_at(data, pos):
+        pos = _line_start(data, pos - 1)
+    return max(pos, floor) if pos >= floor else pos
+
+
+def _activity_hits(data: bytes) -> Iterator[int]:
+    for literal in _ACTIVITY_BYTES:
+        pos = data.find(literal)
+        while pos >= 0:
+            yield pos
+            pos = data.find(literal, pos + len(literal))
+
+
+_ACTIVITY_BYTES = tuple(t.encode() for t in ACTIVITY_TRIGGERS)
+
+
+def _rare_finder() -> Callable[[bytes], list[int]]:
+    """Offsets of the rare trigger literals (and the signatures' literals) in a chunk: one pass
+    of RE2 (a DFA: one scan whatever the number of literals) when installed, else one C
+    search per literal."""
+    literals = sorted({*TRIGGERS[3:], *(lit for sig in signatures.for_family(NAME) for lit in sig.literals)})
+    encoded = [lit.encode() for lit in literals]
+    try:
+        import re2
+    except ImportError:  # pragma: no cover - RE2 ships wheels for the usual platforms
+
+        def each(data: bytes) -> list[int]:
+            out = []
+            for lit in encoded:
+                pos = data.find(lit)
+                while pos >= 0:
+                    out.append(pos)
+                    pos = data.find(lit, pos + 1)
+            return out
+
+        return each
+    pattern = re2.compile(b"|".join(re.escape(lit) for lit in encoded))
+    return lambda data: [m.start() for m in pattern.finditer(data)]
+
+
+def _record(no: int, text: str, m: re.Match[str], local: datetime) -> _Record:
+    stamp = text[: m.end("frac")] if m["frac"] else text[:19]
+    return _Record(no, local, stamp, text[m.end() :], m["level"])
 
 
 class _Record:
@@ -145,20 +376,23 @@ class _Record:
             self.msg = f"{self.msg}\n{text}"[:MAX_RECORD_CHARS]
 
 
-def _ev(rec: _Record, ctx: FileContext, kind: Kind, agent: str | None, **attrs: AttrValue | None) -> Event:
+def _ev(
+    rec: _Record, ctx: FileContext, kind: Kind, agent: str | None, attrs: dict[str, AttrValue | None]
+) -> Event:
+    return _event(ctx, rec.line, rec.time_text, rec.local, kind, agent, attrs)
+
+
+def _event(
+    ctx: FileContext,
+    line: int,
+    time_text: str,
+    local: datetime,
+    kind: Kind,
+    agent: str | None,
+    attrs: dict[str, AttrValue | None],
+) -> Event:
     clean: dict[str, AttrValue] = {k: v for k, v in attrs.items() if v is not None}
-    return Event(
-        time=None,
-        time_text=rec.time_text,
-        file=ctx.display,
-        line=rec.line,
-        family=NAME,
-        kind=kind,
-        agent=agent,
-        node=ctx.node,
-        local_time=rec.local,
-        attrs=clean,
-    )
+    return Event(None, time_text, ctx.display, line, NAME, kind, agent, ctx.node, local, clean)
 
 
 def _sid(msg: str) -> str | None:
@@ -166,53 +400,62 @@ def _sid(msg: str) -> str | None:
     return m["sid"] if m else None
 
 
+def _activity(msg: str, flat: str) -> tuple[Kind, str | None, dict[str, AttrValue | None]] | None:
+    """A BOSH poll, an activity check or a poll's response (several lines per poll): kind,
+    agent and attributes, or None when the line does not parse."""
+    if "last active" in msg:
+        m = _ACTIVE.search(flat)
+        if m is None:
+            return None
+        return (Kind.SESSION_ACTIVITY, agent_from_jid(m["jid"]),
+                {"sid": m["sid1"] or m["sid2"], "ms_ago": int(m["ms"]), "jid": m["jid"]})  # fmt: skip
+    if "HTTP RECV" in msg:
+        m = _RECV.search(msg)
+        if m is None:
+            return None
+        rid = _RID.search(msg)
+        kind = Kind.SESSION_TERMINATED if _TERMINATE.search(msg) else Kind.BOSH_REQUEST
+        return (kind, find_agent(flat) if "@" in msg else None,
+                {"sid": m["sid"], "rid": rid["rid"] if rid else None})  # fmt: skip
+    m = _CONSUME.search(flat)
+    if m is None:
+        return None
+    return Kind.SESSION_BOUND, agent_from_jid(m["jid"]), {"sid": m["sid"], "jid": m["jid"]}
+
+
 def _events(rec: _Record, ctx: FileContext) -> Iterator[Event]:
     msg = rec.msg
     for sig in signatures.match(NAME, msg):
-        yield _ev(rec, ctx, Kind.KNOWN_DEFECT, find_agent(msg), **sig.event_attrs())
+        yield _ev(rec, ctx, Kind.KNOWN_DEFECT, find_agent(msg), dict(sig.event_attrs()))
     if msg.startswith("time=") and "msgs_sent" in msg:  # per-session counters, every 30 s: nothing to keep
         return
     flat = msg.replace("\n", " ") if "\n" in msg else msg
-    if "last active" in msg:
-        m = _ACTIVE.search(flat)
-        if m:
-            yield _ev(rec, ctx, Kind.SESSION_ACTIVITY, agent_from_jid(m["jid"]), sid=m["sid1"] or m["sid2"],
-                      ms_ago=int(m["ms"]), jid=m["jid"])  # fmt: skip
-        return
-    if "HTTP RECV" in msg:
-        m = _RECV.search(msg)
-        if m:
-            rid = _RID.search(msg)
-            kind = Kind.SESSION_TERMINATED if _TERMINATE.search(msg) else Kind.BOSH_REQUEST
-            yield _ev(rec, ctx, kind, find_agent(flat) if "@" in msg else None, sid=m["sid"],
-                      rid=rid["rid"] if rid else None)  # fmt: skip
-        return
-    if "consumeResponse" in msg:
-        m = _CONSUME.search(flat)
-        if m:
-            yield _ev(rec, ctx, Kind.SESSION_BOUND, agent_from_jid(m["jid"]), sid=m["sid"], jid=m["jid"])
+    if "last active" in msg or "HTTP RECV" in msg or "consumeResponse" in msg:
+        found = _activity(msg, flat)
+        if found is not None:
+            yield _ev(rec, ctx, *found)
         return
     if "Closing idle session" in msg:
         m = _JID_AFTER_COLON.search(flat)
         jid = m["jid"] if m else None
         ip = _FROM_IP.search(flat)
         yield _ev(rec, ctx, Kind.IDLE_CLOSE, agent_from_jid(jid) if jid else find_agent(flat),
-                  sid=_sid(flat), jid=jid, client_ip=ip["ip"] if ip else None)  # fmt: skip
+                  {"sid": _sid(flat), "jid": jid, "client_ip": ip["ip"] if ip else None})  # fmt: skip
         return
     if "session is closed for" in msg:
         m = _CLOSED_FOR.search(flat)
         jid = m["jid"] if m else None
-        yield _ev(rec, ctx, Kind.SESSION_CLOSED, agent_from_jid(jid) if jid else None, jid=jid)
+        yield _ev(rec, ctx, Kind.SESSION_CLOSED, agent_from_jid(jid) if jid else None, {"jid": jid})
         return
     if "Unable to route packet" in msg:
         m = _TO_ATTR.search(flat)
         yield _ev(rec, ctx, Kind.STORE_OFFLINE, agent_from_jid(m["jid"]) if m else None,
-                  to=m["jid"] if m else None)  # fmt: skip
+                  {"to": m["jid"] if m else None})  # fmt: skip
         return
     if "HTTP bind service" in msg or "Openfire" in msg or "shutdown" in msg or "halted" in msg:
         life = _lifecycle(msg)
         if life is not None:
-            yield _ev(rec, ctx, life, None, detail=msg.split("\n", 1)[0][:200])
+            yield _ev(rec, ctx, life, None, {"detail": msg.split("\n", 1)[0][:200]})
 
 
 def _lifecycle(msg: str) -> Kind | None:

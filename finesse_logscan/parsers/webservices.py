@@ -66,15 +66,21 @@ def split_tags(body: str) -> tuple[dict[str, str], str]:
     i, n = 1, len(body)
     while i < n and body[i] == "[":
         depth, j = 0, i
-        while j < n:
-            c = body[j]
-            if c == "[":
+        while True:  # jump from bracket to bracket (tag values can be long XML)
+            close = body.find("]", j)
+            if close < 0:
+                j = n
+                break
+            opening = body.find("[", j, close)
+            if opening >= 0:
                 depth += 1
-            elif c == "]":
-                depth -= 1
-                if depth == 0:
-                    break
-            j += 1
+                j = opening + 1
+                continue
+            depth -= 1
+            if depth == 0:
+                j = close
+                break
+            j = close + 1
         item = body[i + 1 : j]
         key, sep, value = item.partition("=")
         if sep:
@@ -210,6 +216,9 @@ _FAMILIES: tuple[tuple[str, str, str], ...] = (
 )
 
 
+_XMPP_TROUBLE = ("error", "lost", "closed", "fail", "refused", "timeout", "timed out")
+
+
 def mnemonic_family(mn: str) -> str | None:
     """The presence-chain family of a mnemonic, tolerant of '_'/space variants and truncation:
     'PRESENCE DRIVEN LO' and 'PRESENCE_DRIVEN_LOGOUT' are both 'presence-driven-logout'."""
@@ -244,10 +253,19 @@ def _events(rec: _Record, ctx: FileContext) -> Iterator[Event]:
     for sig in signatures.match(NAME, rec.body):
         yield _ev(rec, ctx, Kind.KNOWN_DEFECT, None, **sig.event_attrs())
     family = mnemonic_family(mn)
-    if family is None and not any(k in mn for k in ("REQUEST", "XMPP")):
-        return
-    tags, text = split_tags(rec.body)
-    flat = rec.body.replace("\n", " ")
+    body = rec.body
+    if family is None:
+        if "REQUEST" in mn:
+            if "LOG" not in body:  # only sign-in and sign-out requests are kept
+                return
+        elif "XMPP" in mn or "XMPP" in body:
+            low = body.lower()
+            if "connect" not in low or not any(w in low for w in _XMPP_TROUBLE):
+                return
+        else:
+            return
+    tags, text = split_tags(body)
+    flat = body.replace("\n", " ")
     if family == "presence-driven-logout":
         yield _ev(rec, ctx, Kind.PRESENCE_DRIVEN_LOGOUT, _agent(tags, flat), detail=text[:200])
     elif family in ("logout-scheduled", "logout-pending", "unsubscribe"):
@@ -282,9 +300,5 @@ def _events(rec: _Record, ctx: FileContext) -> Iterator[Event]:
         if method.lower().startswith("user.put") and st and st["state"] in ("LOGOUT", "LOGIN"):
             kind = Kind.AGENT_LOGOUT_REQUEST if st["state"] == "LOGOUT" else Kind.AGENT_LOGIN_REQUEST
             yield _ev(rec, ctx, kind, _agent(tags, flat), method=method)
-    elif "XMPP" in mn or "XMPP" in text:
-        low = flat.lower()
-        if ("connection" in low or "connect" in low) and any(
-            w in low for w in ("error", "lost", "closed", "fail", "refused", "timeout", "timed out")
-        ):
-            yield _ev(rec, ctx, Kind.XMPP_CONNECTION_ERROR, None, detail=text[:200])
+    elif "XMPP" in mn or "XMPP" in text:  # an XMPP connection in trouble (words checked above)
+        yield _ev(rec, ctx, Kind.XMPP_CONNECTION_ERROR, None, detail=text[:200])

@@ -6,10 +6,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime
-from itertools import chain
+from itertools import chain, islice
 
 from . import __version__
 from .agents import reconcile_client_agents
@@ -22,7 +22,7 @@ from .options import ScanOptions
 from .parsing import FileContext
 from .report import Evidence, FileInfo, Filter, NodeInfo, Report
 from .routing import SNIFF_LINES, node_for, route, route_by_name
-from .textlines import Damage, Line, as_utf8_stream, iter_lines
+from .textlines import Chunk, Damage, Line, as_utf8_stream, iter_chunks
 from .timeline import Timeline, build
 from .timestamps import format_offset
 from .timezones import OffsetResolver, parse_zone
@@ -61,16 +61,25 @@ class _Copies:
 
 
 class _Counted:
-    """Counts lines handed out, so every line read is accounted for."""
+    """Counts the lines of the chunks handed out, so every line read is accounted for, and
+    reports progress after each chunk."""
 
-    def __init__(self, lines: Iterator[Line]) -> None:
-        self._lines = lines
+    def __init__(self, chunks: Iterator[Chunk], tick: Callable[[], None] | None = None) -> None:
+        self._chunks = chunks
+        self._tick = tick
         self.count = 0
 
-    def __iter__(self) -> Iterator[Line]:
-        for line in self._lines:
-            self.count += 1
-            yield line
+    def __iter__(self) -> Iterator[Chunk]:
+        for chunk in self._chunks:
+            self.count += chunk.count
+            if self._tick is not None:
+                self._tick()
+            yield chunk
+
+
+def _lines_of(chunks: Iterable[Chunk]) -> Iterator[Line]:
+    for chunk in chunks:
+        yield from chunk.iter_lines()
 
 
 def scan(paths: Sequence[str], options: ScanOptions | None = None) -> Report:
@@ -82,11 +91,20 @@ def scan(paths: Sequence[str], options: ScanOptions | None = None) -> Report:
     files: list[FileInfo] = []
     copies = _Copies()
     naive_families: dict[str | None, set[str]] = {}
+    tick = None
+    if opts.progress is not None:
+        report_progress, total = opts.progress, BundleReader.total_bytes(list(paths))
+        current = [""]
+
+        def tick() -> None:
+            report_progress(reader.position(), total, current[0])
+
     for fid, src in enumerate(reader.iter_sources(list(paths))):
-        if opts.progress:
-            opts.progress(src.display)
+        if tick is not None:
+            current[0] = src.display
+            tick()
         try:
-            info = _read_source(src, fid, store, resolver, copies)
+            info = _read_source(src, fid, store, resolver, copies, tick)
         except DecompressionLimitError as exc:
             reader.notes.error(str(exc))
             break
@@ -159,7 +177,12 @@ def _filter_warnings(view: Filter, timeline: Timeline) -> list[str]:
 
 
 def _read_source(
-    src: SourceFile, fid: int, store: EventStore, resolver: OffsetResolver, copies: _Copies
+    src: SourceFile,
+    fid: int,
+    store: EventStore,
+    resolver: OffsetResolver,
+    copies: _Copies,
+    tick: Callable[[], None] | None = None,
 ) -> FileInfo:
     node: str | None = node_for(src.path, src.input_name)
     copies.displays[fid] = src.display
@@ -182,19 +205,20 @@ def _read_source(
         )
     damage = Damage()
     stream, note = as_utf8_stream(src.stream)
-    lines = _Counted(iter_lines(stream, damage))
-    it = iter(lines)
-    head: list[Line] = []
+    counted = _Counted(iter_chunks(stream, damage), tick)
+    it = iter(counted)
+    opened: list[Chunk] = []  # the chunks read to sniff the first lines
+    head_text: list[str] = []
     try:
-        for line in it:
-            head.append(line)
-            if len(head) >= SNIFF_LINES:
+        for chunk in it:
+            opened.append(chunk)
+            head_text.extend(line.text for line in islice(chunk.iter_lines(), SNIFF_LINES - len(head_text)))
+            if len(head_text) >= SNIFF_LINES:
                 break
     except DecompressionLimitError:
         raise
     except _READ_ERRORS as exc:
         return FileInfo(src.display, "unknown", node, skipped=f"cannot read: {exc}")
-    head_text = [line.text for line in head]
     r = route(src.path, head_text)
     if r.parser is None:
         return FileInfo(src.display, "unknown", node, skipped=r.reason)
@@ -206,23 +230,28 @@ def _read_source(
         src.display, src.path, parser.NAME, node, head=head_text, mtime=src.mtime, mtime_local=src.mtime_local
     )
     kept_before = store.duplicates
-    events: Iterator[Event] = parser.parse(chain(head, it), ctx)
+    chunks = chain(opened, it)
+    parse_chunks = getattr(parser, "parse_chunks", None)
+    events: Iterator[Event] = (
+        parse_chunks(chunks, ctx) if parse_chunks is not None else parser.parse(_lines_of(chunks), ctx)
+    )
     try:
         for ev in events:
             store.add(ev, fid)
-        for _ in it:  # a parser that stopped early leaves lines: they count as unparsed
-            ctx.bad()
+        for _ in chunks:  # a parser that stopped early leaves lines: they count as unparsed
+            pass
     except DecompressionLimitError:
         raise
     except _READ_ERRORS as exc:
-        ctx.warn(f"reading stopped after line {lines.count}: {exc}")
+        ctx.warn(f"reading stopped after line {counted.count}: {exc}")
     except Exception as exc:  # a parser bug must not lose the rest of the bundle...
         if os.environ.get(STRICT_ENV):  # ...but fails loudly in tests
             raise
         logger.debug("parser %s failed on %s", parser.NAME, src.display, exc_info=True)
         ctx.warn(
-            f"internal error in the {parser.NAME} parser after line {lines.count}: {type(exc).__name__}: {exc}"
+            f"internal error in the {parser.NAME} parser after line {counted.count}: {type(exc).__name__}: {exc}"
         )
+    lines = counted
     accounted = ctx.parsed + ctx.unparsed
     if accounted < lines.count:
         ctx.unparsed += lines.count - accounted
