@@ -83,6 +83,7 @@ def classify(
     raw.sort(key=lambda r: (r[0], r[1]))
 
     incidents: list[Incident] = []
+    cited_by_incident: dict[str, list[ServerEvent]] = {}
     for n, (start, cls, idx, cited, live) in enumerate(raw, 1):
         members_d = [ds[k] for k in idx]
         inc_id = f"INC-{n:03d}"
@@ -91,6 +92,7 @@ def classify(
         for d in members_d:
             d.classification = cls
             d.incident = inc_id
+        cited_by_incident[inc_id] = cited
         if cls == "server-wide":
             summary = _storm_summary(inc_agents, start, end, live, cited)
             actions = server_wide_actions(cited, members_d)
@@ -99,7 +101,7 @@ def classify(
             actions = [*client_side_actions(members_d, by_agent), lcd_note(members_d)]
         incidents.append(Incident(inc_id, cls, start, end, inc_agents, len(members_d), summary, actions,
                                   [c.evidence for c in cited]))  # fmt: skip
-    return incidents, _verdict(incidents, ds, server_events)
+    return incidents, _verdict(incidents, ds, server_events, cited_by_incident)
 
 
 def _merge(
@@ -140,11 +142,20 @@ def _storm_summary(
         text += f" ({len(agents)} of {live} agents with a live session)"
     if cited:
         c = cited[0]
-        text += (
-            f"; server evidence: {c.kind} ({c.detail}) on {c.node} at {iso_z(c.time)} ({c.evidence.where})"
-        )
+        text += f"; server evidence: {c.kind} ({c.detail}) on {c.node} at {iso_z(c.time)}"
         if len(cited) > 1:
             text += f" and {len(cited) - 1} more"
+    return text
+
+
+def _decisive(inc: Incident, cited: list[ServerEvent]) -> str:
+    """The verdict's reason for a server-wide incident, in one short sentence."""
+    text = f"{inc.id}: {len(inc.agents)} agents dropped together"
+    if cited:
+        c = cited[0]
+        text += f"; decisive evidence: {c.kind} ({c.detail}) at {c.time:%H:%M:%S} UTC"
+        if len(cited) > 1:
+            text += f", and {len(cited) - 1} more server event(s)"
     else:
         text += (
             "; no critical server evidence within the evidence window of these drops (network outage, "
@@ -169,7 +180,12 @@ def _client_summary(agents: list[str], ds: list[Disconnect], clients: dict[str, 
     return text
 
 
-def _verdict(incidents: list[Incident], ds: list[Disconnect], server_events: list[ServerEvent]) -> Verdict:
+def _verdict(
+    incidents: list[Incident],
+    ds: list[Disconnect],
+    server_events: list[ServerEvent],
+    cited_by_incident: dict[str, list[ServerEvent]],
+) -> Verdict:
     crit = [s for s in server_events if s.severity == "critical"]
     if not incidents:
         extra = f"; {len(crit)} server event(s) without any disconnect" if crit else ""
@@ -184,7 +200,7 @@ def _verdict(incidents: list[Incident], ds: list[Disconnect], server_events: lis
             f"{len(ds)} disconnect(s) of {len(agents)} agent(s) at different times; no group large enough to be server-wide and no server evidence nearby",
         )
     first = sw[0]
-    reason = f"{first.id}: {first.summary}"
+    reason = _decisive(first, cited_by_incident.get(first.id, []))
     if classes == {"server-wide"}:
         return Verdict("server-wide", reason)
     return Verdict("mixed", f"{len(sw)} server-wide and {len(cs)} client-side incident(s); {reason}")

@@ -122,6 +122,42 @@ def apply_settings(kw: dict[str, Any]) -> Path | None:
     return path
 
 
+def layout_options(f: F) -> F:
+    """How the text report is laid out: width and colour."""
+    f = click.option(
+        "--width", type=click.IntRange(40, 1000), default=None, metavar="N",
+        help="Columns of the text report (default: $COLUMNS, the terminal's width, or 100 when not a terminal).",
+    )(f)  # fmt: skip
+    return click.option(
+        "--color/--no-color", default=None,
+        help="Colour the verdict and severities (default: on for a terminal, off when piped or NO_COLOR is set).",
+    )(f)  # fmt: skip
+
+
+def text_width(width: int | None, to_terminal: bool) -> int:
+    if width is not None:
+        return width
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) >= 40:
+        return int(columns)
+    if to_terminal:
+        import shutil
+
+        return max(40, shutil.get_terminal_size((100, 24)).columns)
+    return 100
+
+
+def render_report(report: Report, fmt: str, width: int | None, color: bool | None, to_file: bool) -> str:
+    if fmt != "text":
+        return renderer(fmt)(report)
+    terminal = not to_file and sys.stdout.isatty()
+    if color is None:
+        color = terminal and "NO_COLOR" not in os.environ
+    from .render import text
+
+    return text.render(report, width=text_width(width, terminal), color=color)
+
+
 def write_file(path: str, text: str) -> None:
     try:
         with open(path, "w", encoding="utf-8") as fh:
@@ -165,11 +201,12 @@ def run_scan(kw: dict[str, Any]) -> Report:
     return report
 
 
-def emit(text: str, output: str | None) -> None:
+def emit(text: str, output: str | None, color: bool | None = None) -> None:
+    """To the file, or stdout (where click keeps ANSI colour only on a terminal or when --color)."""
     if output and output != "-":
         write_file(output, text)
     else:
-        click.echo(text, nl=False)
+        click.echo(text, nl=False, color=color)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -188,10 +225,12 @@ def cli() -> None:
     type=click.Path(dir_okay=False, writable=True),
     help="Write the report here instead of stdout.",
 )
-def analyze(fmt: str, output: str | None, **kw: Any) -> None:
+@layout_options
+def analyze(fmt: str, output: str | None, width: int | None, color: bool | None, **kw: Any) -> None:
     """Diagnose the bundle(s) at PATHS: who dropped, when, why, client-side or server-wide."""
     report = run_scan(kw)
-    emit(renderer(fmt)(report.shown()), output)
+    to_file = bool(output and output != "-")
+    emit(render_report(report.shown(), fmt, width, color, to_file), output, color)
 
 
 @cli.command(epilog=EXIT_CODES_HELP)

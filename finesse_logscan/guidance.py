@@ -66,7 +66,7 @@ def server_wide_actions(cited: Iterable[ServerEvent], disconnects: Iterable[Disc
     for e in cited:
         if e.kind == "known-defect":
             actions.append(
-                f"Known issue matched at the time of the drop: {e.detail} ({e.evidence.where}). "
+                f"Known issue matched at the time of the drop: {e.detail} ({e.evidence.short}). "
                 + advice.get(e.signature, "")
             )
     if kinds & {"notification-service-stopped", "notification-service-started", "heap-dump"}:

@@ -11,6 +11,18 @@ from .timestamps import iso_z
 SCHEMA_VERSION = 1
 
 
+def in_bundle(path: str) -> str:
+    """A file as support engineers name it: the path inside the bundle from the component
+    folder on ('openfire/debug.log', 'syslog/CiscoSyslog'), not where the bundle lies."""
+    inner = path.rsplit("!", 1)[-1]
+    for marker in ("/logs/", "activelog/", "/syslog/", "/core/"):
+        at = inner.rfind(marker)
+        if at >= 0:
+            start = at + len(marker) if marker in ("/logs/", "activelog/") else at + 1
+            return inner[start:]
+    return inner.rsplit("/", 1)[-1] if inner.startswith("/") else inner
+
+
 @dataclass(frozen=True)
 class Evidence:
     file: str
@@ -26,6 +38,12 @@ class Evidence:
     def where(self) -> str:
         """'file:line', or just the file for evidence without a line (a dump file)."""
         return f"{self.file}:{self.line}" if self.line else self.file
+
+    @property
+    def short(self) -> str:
+        """'openfire/debug.log:422': the file inside the bundle, and the line."""
+        name = in_bundle(self.file)
+        return f"{name}:{self.line}" if self.line else name
 
     def to_dict(self) -> dict[str, Any]:
         return {"file": self.file, "line": self.line, "event": self.event}

@@ -63,7 +63,8 @@ def test_server_evidence_makes_two_agents_server_wide_and_is_cited() -> None:
     assert verdict.verdict == "mixed"
     sw = incidents[0]
     assert sw.classification == "server-wide" and sw.agents == ["a1", "a2"]
-    assert "notification-service-stopped" in sw.summary and "openfire/info.log:7" in sw.summary
+    assert "notification-service-stopped" in sw.summary
+    assert [e.where for e in sw.evidence] == ["openfire/info.log:7"]
     assert "notification-service-stopped" in verdict.reason
 
 
