@@ -174,7 +174,6 @@ def render(report: Report, width: int = DEFAULT_WIDTH, color: bool = False) -> s
     out = _Out(width, color)
     w = out.width
     nodes = len(report.nodes)
-    used = [f for f in report.files if f.skipped is None]
     tot = report.totals
     n_disc = tot.get("disconnects", len(report.disconnects))
     n_agents = tot.get("agents_with_disconnects", len({d.agent for d in report.disconnects}))
