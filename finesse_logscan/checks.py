@@ -18,6 +18,7 @@ class Location:
     path: str  # a real path on disk (an archive member points at its archive)
     line: int | None
     note: str = ""  # the archive member and line, when the path is an archive
+    short: str = ""  # the evidence inside the bundle ('openfire/debug.log:422'), for people
 
     @property
     def where(self) -> str:
@@ -40,7 +41,8 @@ class Finding:
 
     @property
     def level(self) -> str:
-        """SARIF / GitHub level."""
+        """The one level every output gives this finding (see LEVELS): `error` when it meets
+        --fail-on, else `warning` for critical or major findings, else `note`."""
         if self.failing:
             return "error"
         return "warning" if self.severity in ("critical", "major") else "note"
@@ -51,6 +53,15 @@ class Finding:
         key = f"{self.rule_id}|{self.location.path}|{self.fingerprint_key}"
         return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
 
+
+LEVELS: dict[str, dict[str, str]] = {
+    "error": {"console": "FAIL", "junit": "failure", "sarif": "error", "github": "error", "gitlab": "blocker"},
+    "warning": {"console": "warning", "junit": "passed (system-out)", "sarif": "warning", "github": "warning",
+                "gitlab": "major"},
+    "note": {"console": "note", "junit": "passed (system-out)", "sarif": "note", "github": "notice",
+             "gitlab": "minor"},
+}  # fmt: skip
+"""How each output names a finding's level: one level per finding, the same in all of them."""
 
 RULES: dict[str, tuple[str, str]] = {
     "server-wide-incident": (
@@ -69,8 +80,8 @@ RULES: dict[str, tuple[str, str]] = {
 def locate(ev: Evidence) -> Location:
     if "!" in ev.file:
         outer, _, member = ev.file.partition("!")
-        return Location(outer, None, f"{member}:{ev.line}" if ev.line else member)
-    return Location(ev.file, ev.line)
+        return Location(outer, None, f"{member}:{ev.line}" if ev.line else member, ev.short)
+    return Location(ev.file, ev.line, "", ev.short)
 
 
 def incident_fails(inc: Incident, fail_on: str) -> bool:
@@ -125,7 +136,8 @@ def findings(
         )
     if max_disconnects is not None and len(report.disconnects) > max_disconnects:
         first = report.disconnects[0].evidence[0] if report.disconnects[0].evidence else None
-        loc = locate(first) if first else Location(report.files[0].path if report.files else ".", None)
+        path = report.files[0].path if report.files else "."
+        loc = locate(first) if first else Location(path, None, "", path)
         out.append(
             Finding(
                 rule_id="max-disconnects",

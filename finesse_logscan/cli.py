@@ -1,11 +1,17 @@
-"""Command line: parse options, call scan(), render, map the result to an exit status."""
+"""Command line: parse options, call scan(), render, map the result to an exit status.
+
+Only click and the option defaults are imported at start; the pipeline, the renderers and
+dateutil come when a command has work to do (`--help` answers in a fraction of a second).
+"""
 
 from __future__ import annotations
 
 import os
+import re
+import signal
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -16,29 +22,47 @@ from . import __version__
 from .bundle import Limits
 from .options import ScanOptions, Thresholds
 from .render import FORMATS, renderer
-from .status import FAIL_ON, LogscanError
+from .status import FAIL_ON, ExitStatus, LogscanError
 
 if TYPE_CHECKING:
     from .report import Report
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-EXIT_CODES_HELP = """\b
-Exit status:
-  0  analysis done; nothing met --fail-on
-  1  findings met --fail-on (check only)
-  2  usage error, or no usable input"""
+INTERRUPTED = 130
+"""Exit status after Ctrl-C (128 + SIGINT), as shells report it."""
+
+
+def exit_codes(*lines: str) -> str:
+    return "\b\nExit status:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+REPORT_EXITS = exit_codes(
+    "0    analysis done", "2    usage error, or no usable input", "130  interrupted (Ctrl-C)"
+)
+CHECK_EXITS = exit_codes(
+    "0    nothing met --fail-on / --max-disconnects",
+    "1    findings met --fail-on or --max-disconnects",
+    "2    usage error, or no usable input",
+    "130  interrupted (Ctrl-C)",
+)
+
+
+# -- option types ------------------------------------------------------------------------
 
 
 def _when(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
+    """ISO 8601 only (a date, or a date and time; no offset = UTC): nothing fuzzy."""
     if value is None:
         return None
     from dateutil import parser as dateparser
 
     try:
-        dt = dateparser.isoparse(value) if "T" in value else dateparser.parse(value)
+        dt = dateparser.isoparse(value)
     except (ValueError, OverflowError) as exc:
-        raise click.BadParameter(f"not a date/time: {value!r}") from exc
+        raise click.BadParameter(
+            f"{value!r} is not an ISO 8601 time (e.g. 2026-03-04T14:05:00, 2026-03-04T14:05:00-06:00)"
+        ) from exc
     return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
 
 
@@ -53,15 +77,75 @@ def _zone(ctx: click.Context, param: click.Parameter, value: str | None) -> str 
     return value
 
 
-def scan_options(f: F) -> F:
-    """Options shared by every command that analyses a bundle."""
-    opts = [
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(?:i?B)?\s*$", re.I)
+
+
+class Size(click.ParamType):
+    """A number of bytes: 1048576, 500M, 20G, 1.5GiB (units are powers of 1024)."""
+
+    name = "size"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            return value
+        m = _SIZE.match(str(value))
+        if not m:
+            self.fail(f"{value!r} is not a size (e.g. 500M, 20G, 1073741824)", param, ctx)
+        size = int(float(m[1]) * 1024 ** "KMGT".find(m[2].upper()) if m[2] else float(m[1]))
+        if size < 1:
+            self.fail(f"{value!r} is less than one byte", param, ctx)
+        return size
+
+
+_SPAN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smh]?)\s*$", re.I)
+
+
+class Span(click.ParamType):
+    """A length of time: 90 (seconds), 30s, 5m, 1h."""
+
+    name = "duration"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> timedelta:
+        if isinstance(value, timedelta):
+            return value
+        m = _SPAN.match(str(value))
+        if not m:
+            self.fail(f"{value!r} is not a duration (e.g. 30s, 5m, 1h)", param, ctx)
+        unit = {"": 1, "s": 1, "m": 60, "h": 3600}[m[2].lower()]
+        return timedelta(seconds=float(m[1]) * unit)
+
+
+def _options(f: F, opts: list[Callable[[F], F]]) -> F:
+    for opt in reversed(opts):
+        f = opt(f)
+    return f
+
+
+def input_options(f: F) -> F:
+    """What to read and how: every command that reads a bundle has these."""
+    return _options(f, [
         click.argument("paths", nargs=-1, required=True, type=click.Path()),
         click.option("--server-tz", callback=_zone, metavar="ZONE",
                      help="Server time zone for openfire logs (IANA name or +-HH:MM); overrides what web services lines say."),
-        click.option("--agent", "agents", multiple=True, metavar="ID", help="Only this agent (repeatable)."),
-        click.option("--since", callback=_when, metavar="TIME", help="Only events at or after TIME (ISO 8601; UTC unless it has an offset)."),
-        click.option("--until", callback=_when, metavar="TIME", help="Only events at or before TIME."),
+        click.option("--max-uncompressed", type=Size(), default=Limits.max_uncompressed_bytes, show_default="20G",
+                     metavar="SIZE", help="Stop when archives decompress to more than this in total (e.g. 500M, 20G)."),
+        click.option("--max-ratio", type=click.IntRange(1), default=Limits.max_ratio, show_default=True,
+                     help="Stop when an archive member expands more than this many times."),
+        click.option("--config", "config_file", type=click.Path(dir_okay=False), metavar="FILE",
+                     help="Settings file (default: .finesse-logscan.toml or [tool.finesse-logscan] in pyproject.toml, "
+                          "searched from the current folder upward). Options given here override it."),
+        click.option("-q", "--quiet", is_flag=True, help="No progress bar on stderr (there is none when stderr is not a terminal)."),
+    ])  # fmt: skip
+
+
+def analysis_options(f: F) -> F:
+    """What the diagnosis looks for, and what part of it to show."""
+    return _options(f, [
+        click.option("--agent", "agents", multiple=True, metavar="ID",
+                     help="Show only this agent (repeatable); the diagnosis still covers the whole bundle."),
+        click.option("--since", callback=_when, metavar="TIME",
+                     help="Show only events at or after TIME (ISO 8601; UTC unless it has an offset)."),
+        click.option("--until", callback=_when, metavar="TIME", help="Show only events at or before TIME."),
         click.option("--storm-agents", type=click.IntRange(1), default=Thresholds.storm_min_agents, show_default=True,
                      help="Server-wide needs at least this many agents dropping together."),
         click.option("--storm-fraction", type=click.FloatRange(0, 1), default=Thresholds.storm_min_fraction, show_default=True,
@@ -72,34 +156,44 @@ def scan_options(f: F) -> F:
                      metavar="MS", help="Flag clock-drift when an agent's median |drift| is above this."),
         click.option("--latency-threshold", type=click.IntRange(0), default=Thresholds.latency_threshold_ms,
                      show_default=True, metavar="MS", help="Flag high-latency when an agent's max round trip is above this."),
-        click.option("--max-uncompressed", type=click.IntRange(1), default=Limits.max_uncompressed_bytes, show_default=True,
-                     metavar="BYTES", help="Stop when archives decompress to more than this in total."),
-        click.option("--config", "config_file", type=click.Path(dir_okay=False), metavar="FILE",
-                     help="Settings file (default: .finesse-logscan.toml or [tool.finesse-logscan] in pyproject.toml, "
-                          "searched from the current folder upward). Options given here override it."),
-        click.option("--max-ratio", type=click.IntRange(1), default=Limits.max_ratio, show_default=True,
-                     help="Stop when an archive member expands more than this many times."),
-        click.option("-q", "--quiet", is_flag=True, help="No progress bar on stderr (there is none when stderr is not a terminal)."),
-    ]  # fmt: skip
-    for opt in reversed(opts):
-        f = opt(f)
-    return f
+        click.option("--signatures", "signatures_file", type=click.Path(dir_okay=False), metavar="FILE",
+                     help="Known-issue signatures of your own (TOML, the layout of 'finesse-logscan signatures --format json'), "
+                          "used beside the built-in ones."),
+    ])  # fmt: skip
 
 
-def build_options(kw: dict[str, Any], progress: Callable[[int, int, str], None] | None = None) -> ScanOptions:
+def layout_options(f: F) -> F:
+    """How the text report is laid out: width and colour."""
+    return _options(f, [
+        click.option("--width", type=click.IntRange(40, 1000), default=None, metavar="N",
+                     help="Columns of the text report (default: $COLUMNS, the terminal's width, or 100 when not a terminal)."),
+        click.option("--color/--no-color", default=None,
+                     help="Colour the verdict and severities (default: on for a terminal, off when piped or NO_COLOR is set)."),
+    ])  # fmt: skip
+
+
+# -- running a scan -------------------------------------------------------------------------
+
+
+def build_options(
+    kw: dict[str, Any], progress: Callable[[int, int, str], None] | None = None, keep_events: bool = False
+) -> ScanOptions:
+    th = Thresholds()
     return ScanOptions(
         server_tz=kw["server_tz"],
-        since=kw["since"],
-        until=kw["until"],
-        agents=tuple(kw["agents"]),
+        since=kw.get("since"),
+        until=kw.get("until"),
+        agents=tuple(kw.get("agents", ())),
         thresholds=Thresholds(
-            storm_min_agents=kw["storm_agents"],
-            storm_min_fraction=kw["storm_fraction"],
-            storm_window_s=kw["storm_window"],
-            drift_threshold_ms=kw["drift_threshold"],
-            latency_threshold_ms=kw["latency_threshold"],
+            storm_min_agents=kw.get("storm_agents", th.storm_min_agents),
+            storm_min_fraction=kw.get("storm_fraction", th.storm_min_fraction),
+            storm_window_s=kw.get("storm_window", th.storm_window_s),
+            drift_threshold_ms=kw.get("drift_threshold", th.drift_threshold_ms),
+            latency_threshold_ms=kw.get("latency_threshold", th.latency_threshold_ms),
         ),
         limits=Limits(max_uncompressed_bytes=kw["max_uncompressed"], max_ratio=kw["max_ratio"]),
+        signatures_file=kw.get("signatures_file"),
+        keep_events=keep_events,
         progress=progress,
     )
 
@@ -116,22 +210,51 @@ def apply_settings(kw: dict[str, Any]) -> Path | None:
         values = settings.load(path)
     except settings.SettingsError as exc:
         raise LogscanError(str(exc)) from exc
+    if "signatures" in values:  # a path in a settings file is relative to that file
+        values["signatures_file"] = str(path.parent / values.pop("signatures"))
     for key, value in values.items():
         if key in kw and ctx.get_parameter_source(key) in (ParameterSource.DEFAULT, None):
             kw[key] = value
     return path
 
 
-def layout_options(f: F) -> F:
-    """How the text report is laid out: width and colour."""
-    f = click.option(
-        "--width", type=click.IntRange(40, 1000), default=None, metavar="N",
-        help="Columns of the text report (default: $COLUMNS, the terminal's width, or 100 when not a terminal).",
-    )(f)  # fmt: skip
-    return click.option(
-        "--color/--no-color", default=None,
-        help="Colour the verdict and severities (default: on for a terminal, off when piped or NO_COLOR is set).",
-    )(f)  # fmt: skip
+def run_scan(kw: dict[str, Any], keep_events: bool = False) -> Report:
+    apply_settings(kw)
+    since, until = kw.get("since"), kw.get("until")
+    if since is not None and until is not None and since > until:
+        raise click.UsageError(
+            f"--since {since.isoformat()} is later than --until {until.isoformat()}: nothing could be shown"
+        )
+    paths = list(kw["paths"])
+    missing = [p for p in paths if not os.path.lexists(p)]
+    if len(missing) == len(paths):  # said before the pipeline is even imported
+        raise LogscanError(
+            "no usable input: " + "; ".join(f"{p}: no such file or directory" for p in missing)
+        )
+    bar = None
+    if sys.stderr.isatty() and not kw.get("quiet"):
+        from .render.progress import ProgressBar
+
+        bar = ProgressBar(sys.stderr)
+    options = build_options(kw, bar, keep_events)
+    from .pipeline import scan  # the whole pipeline: imported only when there is work to do
+    from .signatures import SignatureError
+
+    try:
+        report = scan(paths, options)
+    except SignatureError as exc:
+        raise LogscanError(str(exc)) from exc
+    finally:
+        if bar is not None:
+            bar.clear()
+    if not report.usable:
+        problems = (
+            report.errors
+            or [w for w in report.warnings if w.startswith("skipped")]
+            or ["no Finesse log found (openfire, web services, client, syslog or dump files)"]
+        )
+        raise LogscanError(f"no usable input in {', '.join(paths)}: " + "; ".join(problems[:5]))
+    return report
 
 
 def text_width(width: int | None, to_terminal: bool) -> int:
@@ -147,15 +270,17 @@ def text_width(width: int | None, to_terminal: bool) -> int:
     return 100
 
 
+def use_color(color: bool | None, terminal: bool) -> bool:
+    return color if color is not None else terminal and "NO_COLOR" not in os.environ
+
+
 def render_report(report: Report, fmt: str, width: int | None, color: bool | None, to_file: bool) -> str:
     if fmt != "text":
         return renderer(fmt)(report)
     terminal = not to_file and sys.stdout.isatty()
-    if color is None:
-        color = terminal and "NO_COLOR" not in os.environ
     from .render import text
 
-    return text.render(report, width=text_width(width, terminal), color=color)
+    return text.render(report, width=text_width(width, terminal), color=use_color(color, terminal))
 
 
 def write_file(path: str, text: str) -> None:
@@ -166,47 +291,15 @@ def write_file(path: str, text: str) -> None:
         raise LogscanError(f"{path}: cannot write ({exc.strerror or exc})") from exc
 
 
-def run_scan(kw: dict[str, Any]) -> Report:
-    apply_settings(kw)
-    since, until = kw.get("since"), kw.get("until")
-    if since is not None and until is not None and since > until:
-        raise click.UsageError(
-            f"--since {since.isoformat()} is later than --until {until.isoformat()}: nothing could be shown"
-        )
-    missing = [p for p in kw["paths"] if not os.path.lexists(p)]
-    if len(missing) == len(kw["paths"]):  # said before the pipeline is even imported
-        raise LogscanError(
-            "no usable input: " + "; ".join(f"{p}: no such file or directory" for p in missing)
-        )
-    bar = None
-    if sys.stderr.isatty() and not kw.get("quiet"):
-        from .render.progress import ProgressBar
-
-        bar = ProgressBar(sys.stderr)
-    options = build_options(kw, bar)
-    from .pipeline import scan  # the whole pipeline: imported only when there is work to do
-
-    try:
-        report = scan(list(kw["paths"]), options)
-    finally:
-        if bar is not None:
-            bar.clear()
-    if not report.usable:
-        problems = (
-            report.errors
-            or [w for w in report.warnings if w.startswith("skipped")]
-            or ["no Finesse log found"]
-        )
-        raise LogscanError("no usable input: " + "; ".join(problems[:5]))
-    return report
-
-
 def emit(text: str, output: str | None, color: bool | None = None) -> None:
     """To the file, or stdout (where click keeps ANSI colour only on a terminal or when --color)."""
     if output and output != "-":
         write_file(output, text)
     else:
         click.echo(text, nl=False, color=color)
+
+
+# -- commands -----------------------------------------------------------------------------
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -216,8 +309,9 @@ def cli() -> None:
     (file get activelog /desktop recurs compress): folders, zip, tar.gz, nested, rotated."""
 
 
-@cli.command(epilog=EXIT_CODES_HELP)
-@scan_options
+@cli.command(epilog=REPORT_EXITS)
+@input_options
+@analysis_options
 @click.option("--format", "fmt", type=click.Choice(sorted(FORMATS)), default="text", show_default=True)
 @click.option(
     "-o",
@@ -233,19 +327,68 @@ def analyze(fmt: str, output: str | None, width: int | None, color: bool | None,
     emit(render_report(report.shown(), fmt, width, color, to_file), output, color)
 
 
-@cli.command(epilog=EXIT_CODES_HELP)
-@scan_options
+@cli.command(epilog=REPORT_EXITS)
+@input_options
+@analysis_options
+@click.option("--incident", metavar="ID", help="Only the events of this incident (e.g. INC-002).")
+@click.option(
+    "--around", callback=_when, metavar="TIME", help="Only events within --window of TIME (ISO 8601)."
+)
+@click.option(
+    "--window", type=Span(), default="5m", show_default=True, help="Half-width of --around (30s, 5m, 1h)."
+)
+@click.option(
+    "--all",
+    "every",
+    is_flag=True,
+    help="Every event of the timeline, not only the disconnect chains and server events.",
+)
+@click.option("--local", is_flag=True, help="Server-local times (with their offset) instead of UTC.")
+@layout_options
+def timeline(
+    incident: str | None,
+    around: datetime | None,
+    window: timedelta,
+    every: bool,
+    local: bool,
+    width: int | None,
+    color: bool | None,
+    **kw: Any,
+) -> None:
+    """The incident timeline of the bundle(s) at PATHS on its own: one row per event (time,
+    agent, event, where it is logged). The analysis is the same as analyze's."""
+    from .render import timeline as timeline_render
+
+    report = run_scan(kw, keep_events=every)
+    if incident is not None and incident not in {i.id for i in report.incidents}:
+        known = ", ".join(i.id for i in report.incidents) or "none"
+        raise click.BadParameter(
+            f"no incident {incident} in this bundle (incidents: {known})", param_hint="--incident"
+        )
+    rows = timeline_render.select(report, incident, around, window, every)
+    terminal = sys.stdout.isatty()
+    click.echo(
+        timeline_render.render(report, rows, text_width(width, terminal), local, use_color(color, terminal)),
+        nl=False,
+        color=color,
+    )
+
+
+@cli.command(epilog=REPORT_EXITS)
+@input_options
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def files(fmt: str, **kw: Any) -> None:
     """List every file found in PATHS: family, node, lines parsed/unparsed, time range, warnings."""
     from .render import inventory
 
     report = run_scan(kw)
-    click.echo(inventory.render_json(report) if fmt == "json" else inventory.render(report), nl=False)
+    width = text_width(None, sys.stdout.isatty())
+    click.echo(inventory.render_json(report) if fmt == "json" else inventory.render(report, width), nl=False)
 
 
-@cli.command(epilog=EXIT_CODES_HELP)
-@scan_options
+@cli.command(epilog=CHECK_EXITS)
+@input_options
+@analysis_options
 @click.option(
     "--fail-on",
     type=click.Choice(FAIL_ON),
@@ -259,6 +402,14 @@ def files(fmt: str, **kw: Any) -> None:
     default=None,
     metavar="N",
     help="Also exit 1 when there are more than N disconnects.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="What is printed on stdout: the check summary as text, or as JSON.",
 )
 @click.option("--junit", type=click.Path(dir_okay=False), metavar="FILE", help="Write a JUnit XML report.")
 @click.option("--sarif", type=click.Path(dir_okay=False), metavar="FILE", help="Write a SARIF 2.1.0 report.")
@@ -274,19 +425,25 @@ def files(fmt: str, **kw: Any) -> None:
 @click.option(
     "--github", is_flag=True, help="Print GitHub Actions annotations (::error file=...,line=...::) on stdout."
 )
+@layout_options
 def check(
     fail_on: str,
     max_disconnects: int | None,
+    fmt: str,
     junit: str | None,
     sarif: str | None,
     gitlab: str | None,
     json_file: str | None,
     text_file: str | None,
     github: bool,
+    width: int | None,
+    color: bool | None,
     **kw: Any,
-) -> None:
+) -> None:  # fmt: skip
     """Run the analysis as a CI check on the bundle(s) at PATHS: exit 1 when findings meet
     --fail-on (default server-wide) or --max-disconnects; write CI reports pointing at log lines."""
+    from . import checks
+    from .render import check_summary
     from .render import github as github_render
     from .render import gitlab as gitlab_render
     from .render import junit as junit_render
@@ -295,8 +452,6 @@ def check(
     kw["fail_on"], kw["max_disconnects"] = fail_on, max_disconnects
     report = run_scan(kw)
     fail_on, max_disconnects = kw["fail_on"], kw["max_disconnects"]
-    from . import checks
-
     found = checks.findings(report, fail_on, max_disconnects)
     status = checks.exit_status(found)
     outputs = {
@@ -304,42 +459,61 @@ def check(
         sarif: lambda: sarif_render.render(found, __version__, int(status)),
         gitlab: lambda: gitlab_render.render(found),
         json_file: lambda: renderer("json")(report.shown()),
-        text_file: lambda: renderer("text")(report.shown()),
+        text_file: lambda: render_report(report.shown(), "text", width, False, True),
     }
     for path, make in outputs.items():
         if path:
             write_file(path, make())
     if github:
         click.echo(github_render.render(found), nl=False)
-    failing = [f for f in found if f.failing]
-    click.echo(f"verdict: {report.verdict}: {report.verdict_reason}")
-    click.echo(
-        f"{len(report.disconnects)} disconnect(s), {len(report.incidents)} incident(s), "
-        f"{len(report.server_events)} server event(s), {len(report.warnings)} warning(s)"
-    )
-    if report.filter:
-        click.echo(
-            f"({report.filter.describe()} narrows the written reports only; this check covers the whole bundle)"
-        )
-    for f in found:
-        mark = "FAIL" if f.failing else "info"
-        click.echo(f"  [{mark}] {f.rule_id}: {f.title} ({f.location.where})")
-    if failing:
-        click.echo(
-            f"check failed: {len(failing)} finding(s) meet --fail-on {fail_on}"
-            + (f" / --max-disconnects {max_disconnects}" if max_disconnects is not None else "")
-        )
+    terminal = sys.stdout.isatty()
+    if fmt == "json":
+        click.echo(check_summary.render_json(report, found, fail_on, max_disconnects, int(status)), nl=False)
     else:
-        click.echo(f"check passed: nothing meets --fail-on {fail_on}")
+        summary = check_summary.render(
+            report, found, fail_on, max_disconnects, text_width(width, terminal), use_color(color, terminal)
+        )
+        click.echo(summary, nl=False, color=color)
     sys.exit(int(status))
 
 
-@cli.command(name="signatures")
+@cli.command(name="signatures", epilog=exit_codes("0    listed", "2    a --signatures file is not valid"))
+@click.option(
+    "--signatures",
+    "signatures_file",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Also list (and check) the signatures of this file.",
+)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def signatures_cmd(fmt: str) -> None:
-    """List the known-issue signatures (finesse_logscan/data/signatures.toml)."""
+def signatures_cmd(signatures_file: str | None, fmt: str) -> None:
+    """List the known-issue signatures: the built-in ones and, with --signatures, your own, each
+    with where it comes from."""
     from . import signatures
     from .render import signature_list
 
-    sigs = signatures.builtin()
+    try:
+        signatures.use(signatures.load_file(signatures_file) if signatures_file else ())
+    except signatures.SignatureError as exc:
+        raise LogscanError(str(exc)) from exc
+    sigs = signatures.active()
     click.echo(signature_list.render_json(sigs) if fmt == "json" else signature_list.render(sigs), nl=False)
+
+
+def main() -> None:
+    """The console entry point: click's own handling, plus Ctrl-C (exit 130, one line) and a
+    reader that went away (`| head`: stop quietly)."""
+    if hasattr(signal, "SIGPIPE"):  # `| head` closed the pipe: end quietly, as Unix tools do
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    try:
+        code = cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("interrupted", err=True)
+        sys.exit(INTERRUPTED)
+    except KeyboardInterrupt:
+        click.echo("\ninterrupted", err=True)
+        sys.exit(INTERRUPTED)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    sys.exit(code if isinstance(code, int) else ExitStatus.OK)

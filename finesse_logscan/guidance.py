@@ -62,7 +62,7 @@ def server_wide_actions(cited: Iterable[ServerEvent], disconnects: Iterable[Disc
     cited = list(cited)
     actions: list[str] = []
     kinds = {e.kind for e in cited}
-    advice = {s.id: s.advice for s in signatures.builtin()}
+    advice = {s.id: s.advice for s in signatures.active()}
     for e in cited:
         if e.kind == "known-defect":
             actions.append(

@@ -36,6 +36,10 @@ class ScanOptions:
     agents: tuple[str, ...] = ()
     thresholds: Thresholds = field(default_factory=Thresholds)
     limits: Limits = field(default_factory=Limits)
+    signatures_file: str | None = None
+    """A TOML file of extra known-issue signatures, used beside the built-in ones."""
+    keep_events: bool = False
+    """Also list every event of the timeline in Report.events (the `timeline --all` view)."""
     progress: Callable[[int, int, str], None] | None = None
     """Called as reading goes on with (bytes read, bytes in all, file being read); bytes as the
     inputs lie on disk."""

@@ -11,7 +11,7 @@ from dataclasses import replace
 from datetime import datetime
 from itertools import chain, islice
 
-from . import __version__
+from . import __version__, signatures
 from .agents import reconcile_client_agents
 from .bundle import CORRUPT_ERRORS, BundleReader, DecompressionLimitError, SourceFile
 from .classification import classify
@@ -85,6 +85,7 @@ def _lines_of(chunks: Iterable[Chunk]) -> Iterator[Line]:
 def scan(paths: Sequence[str], options: ScanOptions | None = None) -> Report:
     """Read every input, rebuild disconnect chains and classify them."""
     opts = options or ScanOptions()
+    signatures.use(signatures.load_file(opts.signatures_file) if opts.signatures_file else ())
     resolver = OffsetResolver(parse_zone(opts.server_tz) if opts.server_tz else None)
     reader = BundleReader(opts.limits)
     store = EventStore()
@@ -135,6 +136,11 @@ def scan(paths: Sequence[str], options: ScanOptions | None = None) -> Report:
     warnings = _warnings(reader, files, store, resolver, naive_families, copies)
     view = Filter(tuple(opts.agents), opts.since, opts.until)
     warnings += _filter_warnings(view, timeline)
+    for node, zone_off, log_off, source in resolver.disagreements():
+        warnings.append(
+            f"node {node}: --server-tz {opts.server_tz} means UTC{zone_off} there, but its {source} lines say "
+            f"UTC{log_off}; openfire times were placed with {zone_off} as asked"
+        )
     user_agents = {
         e.agent: str(e.attrs.get("user_agent"))
         for e in store.events
@@ -156,6 +162,7 @@ def scan(paths: Sequence[str], options: ScanOptions | None = None) -> Report:
         server_events=findings.server_events,
         warnings=warnings + agent_notes + findings.warnings,
         timeline=_chain_timeline(findings, resolver),
+        events=_all_events(timeline, resolver) if opts.keep_events else [],
         skipped=list(reader.notes.skipped),
         errors=list(reader.notes.errors),
         agents_seen=len({e.agent for e in timeline.events if e.agent}),
@@ -329,6 +336,16 @@ def _warnings(
     if not any(f.skipped is None for f in files):
         out.append("no Finesse log found in the inputs")
     return out
+
+
+def _all_events(timeline: Timeline, resolver: OffsetResolver) -> list[Evidence]:
+    """Every event of the timeline as a row (activity as the edges the store kept)."""
+    from .detectors.disconnects import evidence_of
+
+    return [
+        replace(e, server_local=resolver.server_local(e.node, e.time))
+        for e in (evidence_of(ev) for ev in timeline.events)
+    ]
 
 
 def _chain_timeline(findings: Findings, resolver: OffsetResolver) -> list[Evidence]:

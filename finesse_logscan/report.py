@@ -211,6 +211,7 @@ class Report:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     agents_seen: int = 0
+    events: list[Evidence] = field(default_factory=list)  # every event, when asked (timeline --all)
     filter: Filter = field(default_factory=Filter)
     totals: dict[str, int] = field(default_factory=dict)
     """Whole-bundle counts when `filter` narrowed the lists (disconnects, incidents, ...)."""

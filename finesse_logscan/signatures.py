@@ -29,6 +29,7 @@ class Signature:
     severity: str
     advice: str
     reference: str
+    source: str = "built-in"  # where it was defined: built-in, or the user's file
 
     def event_attrs(self) -> dict[str, str]:
         """The attributes every parser gives a known-defect event for this signature."""
@@ -48,11 +49,12 @@ class Signature:
             return False
 
 
-def parse_signatures(text: str) -> tuple[Signature, ...]:
+def parse_signatures(text: str, source: str = "built-in") -> tuple[Signature, ...]:
+    where = "signatures file" if source == "built-in" else source
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise SignatureError(f"signatures file is not valid TOML: {exc}") from exc
+        raise SignatureError(f"{where} is not valid TOML: {exc}") from exc
     out = []
     seen: set[str] = set()
     for i, item in enumerate(data.get("signature", []), 1):
@@ -66,15 +68,19 @@ def parse_signatures(text: str) -> tuple[Signature, ...]:
                 severity=str(item.get("severity", "warning")),
                 advice=str(item.get("advice", "")),
                 reference=str(item.get("reference", "")),
+                source=source,
             )
         except (KeyError, TypeError, re.error) as exc:
-            raise SignatureError(f"signature #{i}: {type(exc).__name__}: {exc}") from exc
+            name = item.get("id", f"#{i}") if isinstance(item, dict) else f"#{i}"
+            raise SignatureError(f"{where}: signature {name}: {type(exc).__name__}: {exc}") from exc
         if sig.severity not in SEVERITIES:
-            raise SignatureError(f"signature {sig.id}: severity must be one of {', '.join(SEVERITIES)}")
+            raise SignatureError(
+                f"{where}: signature {sig.id}: severity must be one of {', '.join(SEVERITIES)}"
+            )
         if not sig.literals:
-            raise SignatureError(f"signature {sig.id}: needs at least one literal pre-check")
+            raise SignatureError(f"{where}: signature {sig.id}: needs at least one literal pre-check")
         if sig.id in seen:
-            raise SignatureError(f"duplicate signature id {sig.id}")
+            raise SignatureError(f"{where}: duplicate signature id {sig.id}")
         seen.add(sig.id)
         out.append(sig)
     return tuple(out)
@@ -86,9 +92,41 @@ def builtin() -> tuple[Signature, ...]:
     return parse_signatures(text)
 
 
+_extra: tuple[Signature, ...] = ()
+"""Signatures the user added (--signatures FILE / the `signatures` setting) for this run."""
+
+
+def load_file(path: str) -> tuple[Signature, ...]:
+    """Read a user's signatures file (same layout as the built-in one)."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SignatureError(f"{path}: cannot read ({getattr(exc, 'strerror', None) or exc})") from exc
+    return parse_signatures(text, source=path)
+
+
+def use(extra: tuple[Signature, ...]) -> None:
+    """Make `extra` active beside the built-in signatures (an id may not be taken twice)."""
+    global _extra
+    taken = {s.id for s in builtin()}
+    for s in extra:
+        if s.id in taken:
+            raise SignatureError(f"{s.source}: signature {s.id}: this id is already taken ({s.id})")
+        taken.add(s.id)
+    _extra = tuple(extra)
+    for_family.cache_clear()
+    _prefilter.cache_clear()
+
+
+def active() -> tuple[Signature, ...]:
+    """The signatures in use: built-in, then the user's."""
+    return builtin() + _extra
+
+
 @cache
 def for_family(family: str) -> tuple[Signature, ...]:
-    return tuple(s for s in builtin() if family in s.families)
+    return tuple(s for s in active() if family in s.families)
 
 
 @cache

@@ -135,6 +135,21 @@ class OffsetResolver:
             return None
         return min(n.runs, key=lambda r: _distance(utc, r)).offset
 
+    def disagreements(self) -> list[tuple[str | None, str, str, str]]:
+        """With a zone given, each node whose own logs carry another offset: (node, the zone's
+        offset there, the logs' offset, their source). The zone wins; this says so."""
+        if self.zone is None:
+            return []
+        out = []
+        for node, n in sorted(self.nodes.items(), key=lambda kv: str(kv[0])):
+            for r in n.runs:
+                off = r.first_utc.astimezone(self.zone).utcoffset()
+                mine = int(off.total_seconds() // 60) if off is not None else None
+                if mine is not None and mine != r.offset:
+                    out.append((node, format_offset(mine), format_offset(r.offset), r.source))
+                    break
+        return out
+
     def server_local(self, node: str | None, utc: datetime | None) -> str:
         """'2026-03-04 14:06:01.200 -06:00', or '' when the node's offset is unknown."""
         if utc is None:

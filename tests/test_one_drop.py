@@ -202,7 +202,7 @@ def test_unknown_agent_and_empty_window_are_warned(in_root: Path) -> None:
 
 
 def test_since_after_until_is_a_usage_error(in_root: Path, runner: CliRunner) -> None:
-    for command in ("analyze", "check", "files"):
+    for command in ("analyze", "check", "timeline"):
         result = runner.invoke(
             cli,
             [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..checks import Finding
+from ..checks import LEVELS, Finding
 
 
 def _data(text: str) -> str:
@@ -21,6 +21,6 @@ def render(found: list[Finding]) -> str:
             props.append(f"line={f.location.line}")
         props.append(f"title={_prop(f.title)}")
         message = f.message + (f" [{f.location.note}]" if f.location.note else "")
-        level = "notice" if f.level == "note" else f.level
+        level = LEVELS[f.level]["github"]
         lines.append(f"::{level} {','.join(props)}::{_data(message)}")
     return "\n".join(lines) + ("\n" if lines else "")

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import json
 
-from ..checks import Finding
-
-_SEVERITY = {"critical": "critical", "major": "major", "minor": "minor", "info": "info"}
+from ..checks import LEVELS, Finding
 
 
 def render(found: list[Finding]) -> str:
     issues = []
     for f in found:
-        severity = "blocker" if f.failing else _SEVERITY.get(f.severity, "info")
+        severity = LEVELS[f.level]["gitlab"]
         issues.append(
             {
                 "type": "issue",

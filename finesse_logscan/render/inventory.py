@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 
-from tabulate import tabulate
-
 from ..report import Report
 from ..timestamps import iso_z
 from .paths import common_dir, relative
+from .text import fit_table
 
 
-def render(report: Report) -> str:
+def render(report: Report, width: int = 100) -> str:
     base = common_dir([f.path for f in report.files])
     rows: list[list[object]] = []
     for f in report.files:
@@ -28,7 +27,7 @@ def render(report: Report) -> str:
         rows.append([relative(display, base), "-", "-", 0, 0, 0, "-", "-", f"skipped: {reason}"])
     headers = ["file", "family", "node", "lines", "parsed", "unparsed", "first (UTC)", "last (UTC)", "notes"]
     out = [f"files below: {base}"] if base else []
-    out.append(tabulate(rows, headers=headers, tablefmt="simple"))
+    out.append(fit_table(rows, headers, width, drop=("first (UTC)", "last (UTC)", "node")))
     used = [f for f in report.files if f.skipped is None]
     total = sum(f.lines for f in used)
     parsed = sum(f.parsed for f in used)

@@ -23,12 +23,9 @@ def render(report: Report, found: list[Finding], fail_on: str) -> str:
             so.text = out
         cases.append(tc)
 
-    verdict_failing = any(f.failing for f in found)
-    case(
+    case(  # the verdict is context, not a finding: it never fails on its own
         f"verdict ({report.verdict}) with --fail-on {fail_on}",
         "finesse-logscan.verdict",
-        failure=f"{report.verdict}: {report.verdict_reason}" if verdict_failing else None,
-        body=report.verdict_reason,
         out=f"{report.verdict}: {report.verdict_reason}",
     )
     for f in found:
@@ -37,11 +34,11 @@ def render(report: Report, found: list[Finding], fail_on: str) -> str:
         )
         text = f"{f.message}\n\nevidence:\n{evidence}"
         case(
-            f.title,
+            f"[{f.level}] {f.title}",
             f"finesse-logscan.{f.rule_id.split('/', 1)[0]}",
-            failure=f.message if f.failing else None,
+            failure=f.message if f.level == "error" else None,
             body=text,
-            out="" if f.failing else text,
+            out="" if f.level == "error" else text,
         )
     failures = sum(1 for c in cases if c.find("failure") is not None)
     suite = ET.Element(

@@ -12,12 +12,16 @@ from ..signatures import Signature
 
 def render(sigs: tuple[Signature, ...]) -> str:
     rows = [
-        [s.id, s.severity, ", ".join(s.families), textwrap.shorten(s.title, 60), s.reference] for s in sigs
+        [s.id, s.severity, ", ".join(s.families), textwrap.shorten(s.title, 50), s.reference, s.source]
+        for s in sigs
     ]
-    out = tabulate(rows, headers=["id", "severity", "families", "title", "reference"], tablefmt="simple")
+    out = tabulate(
+        rows, headers=["id", "severity", "families", "title", "reference", "from"], tablefmt="simple"
+    )
     return (
         out
-        + f"\n\n{len(sigs)} signature(s); add one in finesse_logscan/data/signatures.toml (no code needed)\n"
+        + f"\n\n{len(sigs)} signature(s). Add your own in a TOML file of the same layout and give it with "
+        "--signatures FILE (or the 'signatures' setting); no code needed.\n"
     )
 
 
@@ -32,6 +36,7 @@ def render_json(sigs: tuple[Signature, ...]) -> str:
             "severity": s.severity,
             "advice": s.advice,
             "reference": s.reference,
+            "source": s.source,
         }
         for s in sigs
     ]

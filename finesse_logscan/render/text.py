@@ -184,7 +184,7 @@ def render(report: Report, width: int = DEFAULT_WIDTH, color: bool = False) -> s
     label = report.verdict.upper()
     verdict = f"{label}: {report.verdict_reason}"
     if color:
-        first, *rest = textwrap.wrap(verdict, w, subsequent_indent="  ") or [verdict]
+        first, *rest = textwrap.wrap(verdict, w, subsequent_indent="  ", break_on_hyphens=False) or [verdict]
         head, _, tail = first.partition(":")
         out.lines.append(click.style(head, fg=VERDICT_COLOURS.get(report.verdict), bold=True) + ":" + tail)
         out.lines.extend(rest)
