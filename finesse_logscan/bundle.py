@@ -39,8 +39,8 @@ class Limits:
     """Caps on what the reader decompresses. Raise them with --max-uncompressed / --max-ratio."""
 
     max_uncompressed_bytes: int = 20 * GiB
-    max_ratio: int = 1000
-    ratio_grace_bytes: int = 32 * MiB
+    max_ratio: int = 200
+    ratio_grace_bytes: int = 8 * MiB
     max_nested_zip_bytes: int = 1 * GiB
     max_depth: int = 6
 
@@ -113,11 +113,19 @@ def sanitize(name: str) -> str:
 class _CappedReader(io.RawIOBase):
     """Counts decompressed bytes against the shared budget and an expansion-ratio cap."""
 
-    def __init__(self, inner: BinaryIO, budget: Budget, what: str, compressed: int | None):
+    def __init__(
+        self,
+        inner: BinaryIO,
+        budget: Budget,
+        what: str,
+        compressed: int | None,
+        consumed: Callable[[], int] | None = None,
+    ):
         self._inner = inner
         self._budget = budget
         self._what = what
         self._compressed = compressed
+        self._consumed = consumed  # compressed bytes read so far, when the source can tell
         self._out = 0
 
     def readable(self) -> bool:
@@ -135,20 +143,32 @@ class _CappedReader(io.RawIOBase):
                 f"{self._what}: decompressed data passed {lim.max_uncompressed_bytes} bytes in "
                 "total; stopping (raise the cap with --max-uncompressed)"
             )
-        if (
-            self._compressed
-            and self._out > lim.ratio_grace_bytes
-            and self._out > lim.max_ratio * self._compressed
-        ):
+        if self._out > lim.ratio_grace_bytes and self._out > lim.max_ratio * self._input_so_far():
             raise DecompressionLimitError(
                 f"{self._what}: expands more than {lim.max_ratio}:1 (possible decompression "
                 "bomb); stopping (raise the cap with --max-ratio)"
             )
         return n
 
+    def _input_so_far(self) -> float:
+        """The compressed bytes behind the output so far: read as it goes when the source can
+        tell (so a bomb is caught after the grace bytes, not at its end), else the whole size."""
+        if self._consumed is not None:
+            try:
+                return max(1, self._consumed())
+            except (OSError, ValueError):
+                pass
+        return self._compressed or float("inf")
 
-def _capped(inner: BinaryIO, budget: Budget, what: str, compressed: int | None) -> BinaryIO:
-    return io.BufferedReader(_CappedReader(inner, budget, what, compressed), 1 << 16)
+
+def _capped(
+    inner: BinaryIO,
+    budget: Budget,
+    what: str,
+    compressed: int | None,
+    consumed: Callable[[], int] | None = None,
+) -> BinaryIO:
+    return io.BufferedReader(_CappedReader(inner, budget, what, compressed, consumed), 1 << 16)
 
 
 _COMPRESSED_SUFFIXES = (".gz", ".gzip", ".bz2", ".xz")
@@ -316,7 +336,7 @@ class BundleReader:
         }[kind]
         inner = opener(stream)
         if kind != "tar":
-            inner = _capped(inner, self.budget, display, size)
+            inner = _capped(inner, self.budget, display, size, _teller(stream))
         if _magic(inner) == "tar":
             yield from self._tar(inner, display, rel, input_name, depth)
             return
@@ -406,13 +426,43 @@ class BundleReader:
         yield from self._expand(fh, display, name, input_name, mtime, size, depth + 1)
 
 
+def _teller(stream: BinaryIO) -> Callable[[], int] | None:
+    """How far into `stream` its reader has got, when the stream can say."""
+    try:
+        stream.tell()
+    except (OSError, ValueError, AttributeError):
+        return None
+    return stream.tell
+
+
+class _SmallReads(io.RawIOBase):
+    """Hands the decompressor its input 64 KiB at a time, so the bytes consumed (what the ratio
+    cap divides by) follow the output closely: a bomb is stopped soon after the grace bytes."""
+
+    def __init__(self, inner: BinaryIO, size: int = 64 * 1024) -> None:
+        self._inner = inner
+        self._size = size
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: bytearray | memoryview) -> int:  # type: ignore[override]
+        data = self._inner.read(min(len(b), self._size))
+        b[: len(data)] = data
+        return len(data)
+
+    def tell(self) -> int:
+        return self._inner.tell()
+
+
 def _gunzip(stream: BinaryIO) -> BinaryIO:
     """ISA-L's gzip reader (python-isal: about 3x zlib's speed, same results) when installed."""
+    source = cast(BinaryIO, _SmallReads(stream))
     try:
         from isal import igzip
     except ImportError:  # pragma: no cover - isal ships wheels for the usual platforms
-        return cast(BinaryIO, gzip.GzipFile(fileobj=stream, mode="rb"))
-    return cast(BinaryIO, igzip.IGzipFile(fileobj=stream, mode="rb"))
+        return cast(BinaryIO, gzip.GzipFile(fileobj=source, mode="rb"))
+    return cast(BinaryIO, igzip.IGzipFile(fileobj=source, mode="rb"))
 
 
 def _zip_time(info: zipfile.ZipInfo) -> datetime | None:

@@ -341,3 +341,24 @@ def test_a_bug_while_reading_an_archive_is_not_swallowed(
     monkeypatch.setattr(tarfile.TarFile, "extractfile", broken)
     with pytest.raises(ValueError, match="bug in the reader"):
         scan([str(tgz)])
+
+
+def test_bomb_of_valid_lines_is_stopped_soon_after_the_grace(tmp_path: Path) -> None:
+    """Ratio measured on the compressed bytes read so far: a bomb is stopped after about the
+    grace bytes, not after its whole expansion (here 600 MiB, which would take minutes)."""
+    line = b"2017.06.17 00:16:04 Session (id=aa) was last active 0 ms ago: 1@f.com/desktop\n"
+    path = tmp_path / "debug.log.gz"
+    with gzip.open(path, "wb", compresslevel=9) as fh:
+        block = line * 10_000
+        for _ in range(800):
+            fh.write(block)
+    report = scan([str(path)], ScanOptions(limits=Limits(ratio_grace_bytes=4 << 20)))
+    assert any("expands more than 200:1" in e for e in report.errors)
+    from finesse_logscan.bundle import DecompressionLimitError
+
+    reader, got = BundleReader(Limits(ratio_grace_bytes=4 << 20)), 0
+    with pytest.raises(DecompressionLimitError):
+        for src in reader.iter_sources([str(path)]):
+            while chunk := src.stream.read(1 << 20):
+                got += len(chunk)
+    assert 4 << 20 <= got < 16 << 20  # stopped within a few MiB of the 4 MiB grace
