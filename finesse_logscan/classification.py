@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import bisect
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from .guidance import client_side_actions, lcd_note, server_wide_actions
+from .guidance import client_side_actions, failover_notes, lcd_note, server_wide_actions
 from .options import Thresholds
 from .report import ClientStats, Disconnect, Incident, ServerEvent
 from .timestamps import iso_z
@@ -35,7 +36,10 @@ def classify(
     spans: dict[str, tuple[datetime, datetime]],
     clients: list[ClientStats],
     th: Thresholds,
+    nodes: Sequence[str] = (),
 ) -> tuple[list[Incident], Verdict]:
+    """`nodes`: every node of the bundle; with two or more, incidents say which node(s) their
+    drops happened on, and the verdict whether one node or the cluster went down."""
     ds = sorted(disconnects, key=lambda d: (d.time, d.agent))
     times = [d.time for d in ds]
     window = timedelta(seconds=th.storm_window_s)
@@ -99,9 +103,13 @@ def classify(
         else:
             summary = _client_summary(inc_agents, members_d, by_agent)
             actions = [*client_side_actions(members_d, by_agent), lcd_note(members_d)]
+        inc_nodes = sorted({d.node for d in members_d if d.node})
+        if len(nodes) > 1 and inc_nodes:
+            summary += f" (on {', '.join(inc_nodes)})"
+        actions = [*failover_notes(members_d), *actions]
         incidents.append(Incident(inc_id, cls, start, end, inc_agents, len(members_d), summary, actions,
-                                  [c.evidence for c in cited]))  # fmt: skip
-    return incidents, _verdict(incidents, ds, server_events, cited_by_incident)
+                                  [c.evidence for c in cited], inc_nodes))  # fmt: skip
+    return incidents, _verdict(incidents, ds, server_events, cited_by_incident, nodes)
 
 
 def _merge(
@@ -148,9 +156,14 @@ def _storm_summary(
     return text
 
 
-def _decisive(inc: Incident, cited: list[ServerEvent]) -> str:
+def _decisive(inc: Incident, cited: list[ServerEvent], nodes: Sequence[str] = ()) -> str:
     """The verdict's reason for a server-wide incident, in one short sentence."""
     text = f"{inc.id}: {len(inc.agents)} agents dropped together"
+    if len(nodes) > 1 and len(inc.nodes) == 1:
+        others = [n for n in nodes if n not in inc.nodes]
+        text += f" on {inc.nodes[0]} (server-wide for that node; no drops on {', '.join(others)})"
+    elif len(nodes) > 1 and len(inc.nodes) > 1:
+        text += f" on {' and '.join(inc.nodes)} (cluster-wide: network, CTI or both nodes' services)"
     if cited:
         c = cited[0]
         text += f"; decisive evidence: {c.kind} ({c.detail}) at {c.time:%H:%M:%S} UTC"
@@ -185,6 +198,7 @@ def _verdict(
     ds: list[Disconnect],
     server_events: list[ServerEvent],
     cited_by_incident: dict[str, list[ServerEvent]],
+    nodes: Sequence[str] = (),
 ) -> Verdict:
     crit = [s for s in server_events if s.severity == "critical"]
     if not incidents:
@@ -200,7 +214,7 @@ def _verdict(
             f"{len(ds)} disconnect(s) of {len(agents)} agent(s) at different times; no group large enough to be server-wide and no server evidence nearby",
         )
     first = sw[0]
-    reason = _decisive(first, cited_by_incident.get(first.id, []))
+    reason = _decisive(first, cited_by_incident.get(first.id, []), nodes)
     if classes == {"server-wide"}:
         return Verdict("server-wide", reason)
     return Verdict("mixed", f"{len(sw)} server-wide and {len(cs)} client-side incident(s); {reason}")

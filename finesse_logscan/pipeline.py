@@ -11,7 +11,7 @@ from dataclasses import replace
 from datetime import datetime
 from itertools import chain, islice
 
-from . import __version__, signatures
+from . import __version__, nodes, signatures
 from .agents import reconcile_client_agents
 from .bundle import CORRUPT_ERRORS, BundleReader, DecompressionLimitError, SourceFile
 from .classification import classify
@@ -19,9 +19,9 @@ from .detectors import DETECTORS, Findings
 from .event import Event, Kind
 from .eventstore import EventStore
 from .options import ScanOptions
-from .parsing import FileContext
+from .parsing import FileContext, OffsetRun
 from .report import Evidence, FileInfo, Filter, NodeInfo, Report
-from .routing import SNIFF_LINES, node_for, route, route_by_name
+from .routing import SNIFF_LINES, node_for, node_from_path, route, route_by_name
 from .textlines import Chunk, Damage, Line, as_utf8_stream, iter_chunks
 from .timeline import Timeline, build
 from .timestamps import format_offset
@@ -91,6 +91,7 @@ def scan(paths: Sequence[str], options: ScanOptions | None = None) -> Report:
     store = EventStore()
     files: list[FileInfo] = []
     copies = _Copies()
+    placed: list[tuple[FileInfo, nodes.Placed, list[OffsetRun]]] = []
     naive_families: dict[str | None, set[str]] = {}
     tick = None
     if opts.progress is not None:
@@ -105,14 +106,18 @@ def scan(paths: Sequence[str], options: ScanOptions | None = None) -> Report:
             current[0] = src.display
             tick()
         try:
-            info = _read_source(src, fid, store, resolver, copies, tick)
+            info, place, offsets = _read_source(src, fid, store, copies, tick)
         except DecompressionLimitError as exc:
             reader.notes.error(str(exc))
             break
         files.append(info)
+        if place is not None:
+            placed.append((info, place, offsets))
+    store.finish()
+    node_notes = _place_nodes(placed, store, resolver)
+    for info in files:
         if info.skipped is None and info.first is not None and info.first.tzinfo is None:
             naive_families.setdefault(info.node, set()).add(info.family)
-    store.finish()
     store.events, agent_notes = reconcile_client_agents(store.events)
 
     for info in files:  # place naive first/last times (openfire) like their events
@@ -132,6 +137,7 @@ def scan(paths: Sequence[str], options: ScanOptions | None = None) -> Report:
         timeline.agent_spans(),
         findings.clients,
         opts.thresholds,
+        sorted({f.node for f in files if f.skipped is None and f.node}),
     )
     warnings = _warnings(reader, files, store, resolver, naive_families, copies)
     view = Filter(tuple(opts.agents), opts.since, opts.until)
@@ -160,7 +166,7 @@ def scan(paths: Sequence[str], options: ScanOptions | None = None) -> Report:
         incidents=incidents,
         clients=findings.clients,
         server_events=findings.server_events,
-        warnings=warnings + agent_notes + findings.warnings,
+        warnings=warnings + node_notes + agent_notes + findings.warnings,
         timeline=_chain_timeline(findings, resolver),
         events=_all_events(timeline, resolver) if opts.keep_events else [],
         skipped=list(reader.notes.skipped),
@@ -183,21 +189,26 @@ def _filter_warnings(view: Filter, timeline: Timeline) -> list[str]:
     return out
 
 
+_Read = tuple[FileInfo, "nodes.Placed | None", list[OffsetRun]]
+
+
 def _read_source(
-    src: SourceFile,
-    fid: int,
-    store: EventStore,
-    resolver: OffsetResolver,
-    copies: _Copies,
-    tick: Callable[[], None] | None = None,
-) -> FileInfo:
+    src: SourceFile, fid: int, store: EventStore, copies: _Copies, tick: Callable[[], None] | None = None
+) -> _Read:
+    """Read one file into the store. Its node is settled later, when every file has been seen
+    (nodes.assign); the UTC offsets its lines carry are handed back for that node."""
     node: str | None = node_for(src.path, src.input_name)
+    source = nodes.PATH if node_from_path(src.path) else nodes.INPUT
     copies.displays[fid] = src.display
     by_name = route_by_name(src.path)
     if by_name is not None:  # a dump: the name says what it is; the content is never read
         same, node = copies.check(by_name.NAME, [src.path.rsplit("/", 1)[-1]], src.display, node, src.size)
         if same is not None:
-            return FileInfo(src.display, by_name.NAME, node, skipped=f"same file as {same}; read once")
+            return (
+                FileInfo(src.display, by_name.NAME, node, skipped=f"same file as {same}; read once"),
+                None,
+                [],
+            )
         ctx = FileContext(
             src.display, src.path, by_name.NAME, node, mtime=src.mtime, mtime_local=src.mtime_local
         )
@@ -207,9 +218,10 @@ def _read_source(
                 ctx.seen(ev.time)
             elif ev.local_time is not None:
                 ctx.seen(ev.local_time)
-        return FileInfo(
+        info = FileInfo(
             src.display, by_name.NAME, node, first=ctx.first, last=ctx.last, warnings=ctx.warnings
         )
+        return info, nodes.Placed(src.display, src.input_name, node, source, nodes.Hints()), []
     damage = Damage()
     stream, note = as_utf8_stream(src.stream)
     counted = _Counted(iter_chunks(stream, damage), tick)
@@ -225,14 +237,18 @@ def _read_source(
     except DecompressionLimitError:
         raise
     except _READ_ERRORS as exc:
-        return FileInfo(src.display, "unknown", node, skipped=f"cannot read: {exc}")
+        return FileInfo(src.display, "unknown", node, skipped=f"cannot read: {exc}"), None, []
     r = route(src.path, head_text)
     if r.parser is None:
-        return FileInfo(src.display, "unknown", node, skipped=r.reason)
+        return FileInfo(src.display, "unknown", node, skipped=r.reason), None, []
     parser = r.parser
     same, node = copies.check(parser.NAME, head_text, src.display, node, src.size)
     if same is not None:
-        return FileInfo(src.display, parser.NAME, node, skipped=f"same content as {same}; read once")
+        return (
+            FileInfo(src.display, parser.NAME, node, skipped=f"same content as {same}; read once"),
+            None,
+            [],
+        )
     ctx = FileContext(
         src.display, src.path, parser.NAME, node, head=head_text, mtime=src.mtime, mtime_local=src.mtime_local
     )
@@ -242,9 +258,12 @@ def _read_source(
     events: Iterator[Event] = (
         parse_chunks(chunks, ctx) if parse_chunks is not None else parser.parse(_lines_of(chunks), ctx)
     )
+    jid_events: list[Event] = []  # a few, for the node's name (JID domains)
     try:
         for ev in events:
             store.add(ev, fid)
+            if len(jid_events) < 200 and "jid" in ev.attrs:
+                jid_events.append(ev)
         for _ in chunks:  # a parser that stopped early leaves lines: they count as unparsed
             pass
     except DecompressionLimitError:
@@ -262,8 +281,7 @@ def _read_source(
     accounted = ctx.parsed + ctx.unparsed
     if accounted < lines.count:
         ctx.unparsed += lines.count - accounted
-    resolver.add_runs(node, ctx.offsets)
-    return FileInfo(
+    info = FileInfo(
         path=src.display,
         family=parser.NAME,
         node=node,
@@ -275,6 +293,26 @@ def _read_source(
         duplicates=store.duplicates - kept_before,
         warnings=[*([note] if note else []), *damage.describe(), *ctx.warnings],
     )
+    hints = nodes.hints(parser.NAME, head_text, jid_events)
+    return info, nodes.Placed(src.display, src.input_name, node, source, hints), ctx.offsets
+
+
+def _place_nodes(
+    placed: list[tuple[FileInfo, nodes.Placed, list[OffsetRun]]], store: EventStore, resolver: OffsetResolver
+) -> list[str]:
+    """Settle each file's node (path, else content), move its events there, and give each node
+    the UTC offsets its files carry."""
+    mapping, notes = nodes.assign([p for _, p, _ in placed])
+    moved: dict[str, str | None] = {}
+    for info, place, offsets in placed:
+        node, source = mapping[place.display]
+        if node != info.node:
+            moved[info.path] = node
+        info.node, info.node_source = node, source
+        resolver.add_runs(node, offsets)
+    if moved:
+        store.events = [replace(e, node=moved[e.file]) if e.file in moved else e for e in store.events]
+    return notes
 
 
 def _add_hints(findings: Findings) -> None:
@@ -297,7 +335,8 @@ def _nodes(files: list[FileInfo], resolver: OffsetResolver, timeline: Timeline) 
             offsets = [format_offset(o) for o in sorted(timeline.offsets_used.get(name, set()))]
         else:
             offsets = resolver.offsets_for(name)
-        out.append(NodeInfo(name, source, offsets))
+        name_source = next((f.node_source for f in files if f.node == name and f.skipped is None), "path")
+        out.append(NodeInfo(name, source, offsets, name_source))
     return out
 
 

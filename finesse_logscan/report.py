@@ -62,6 +62,7 @@ class FileInfo:
     duplicates: int = 0
     warnings: list[str] = field(default_factory=list)
     skipped: str | None = None  # why the file was not parsed
+    node_source: str = "path"  # where the node's name came from: path, content, input name
 
     def to_dict(self) -> dict[str, Any]:
         return {"path": self.path, "family": self.family, "node": self.node, "lines": self.lines,
@@ -74,9 +75,10 @@ class NodeInfo:
     name: str
     utc_offset_source: str
     utc_offsets: list[str]
+    name_source: str = "path"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "utc_offset_source": self.utc_offset_source,
+        return {"name": self.name, "name_source": self.name_source, "utc_offset_source": self.utc_offset_source,
                 "utc_offsets": self.utc_offsets}  # fmt: skip
 
 
@@ -97,6 +99,7 @@ class Disconnect:
     classification: str = "client-side"
     incident: str = ""
     hints: list[str] = field(default_factory=list)
+    failover_node: str | None = None  # the node the agent moved to (failed-over, failover-race)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -107,6 +110,7 @@ class Disconnect:
             "resulting_state": self.resulting_state, "outcome": self.outcome,
             "classification": self.classification, "incident": self.incident,
             "hints": list(self.hints), "evidence": [e.to_dict() for e in self.evidence],
+            **({"failover_node": self.failover_node} if self.failover_node else {}),
         }  # fmt: skip
 
 
@@ -121,11 +125,13 @@ class Incident:
     summary: str
     recommended_actions: list[str]
     evidence: list[Evidence] = field(default_factory=list)  # server evidence cited
+    nodes: list[str] = field(default_factory=list)  # the nodes its drops happened on
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "classification": self.classification, "start": iso_z(self.start),
                 "end": iso_z(self.end), "agents": list(self.agents), "disconnects": self.disconnects,
-                "summary": self.summary, "recommended_actions": list(self.recommended_actions)}  # fmt: skip
+                "summary": self.summary, "recommended_actions": list(self.recommended_actions),
+                "nodes": list(self.nodes)}  # fmt: skip
 
 
 @dataclass

@@ -48,9 +48,8 @@ def route(path: str, head: list[str]) -> Route:
     return Route(None, "not a known Finesse log layout")
 
 
-def node_for(path: str, input_name: str) -> str:
-    """The server a file came from: the folder just above the desktop/logs layout, skipping
-    date-like folders; otherwise the input's own name (archive suffixes removed)."""
+def node_from_path(path: str) -> str | None:
+    """The host folder just above the desktop/logs layout (date-like folders skipped), if any."""
     parts = [p for p in path.split("/") if p]
     for i, part in enumerate(parts[:-1]):
         if part.lower() in _LAYOUT_DIRS:
@@ -58,4 +57,10 @@ def node_for(path: str, input_name: str) -> str:
                 if not _DATEISH.match(cand):
                     return cand
             break
-    return strip_suffix(input_name, ARCHIVE_SUFFIXES)
+    return None
+
+
+def node_for(path: str, input_name: str) -> str:
+    """The server a file came from: its host folder; otherwise the input's own name (archive
+    suffixes removed), until its lines say better (nodes.assign)."""
+    return node_from_path(path) or strip_suffix(input_name, ARCHIVE_SUFFIXES)

@@ -32,6 +32,8 @@ class Bundle:
     seq: int = 0
     order: int = 0
     rotate_bytes: int = 25 * 1024 * 1024
+    domain: str = DOMAIN
+    ip: str = SERVER_IP
 
     # -- time helpers ------------------------------------------------------------------
     @property
@@ -61,7 +63,7 @@ class Bundle:
         self.add(
             "logs/webservices/WS",
             utc,
-            f"{{seq}}: {SERVER_IP}: {stamp}: %CCBU_{thread}-{sev}-{mnemonic}: {body}",
+            f"{{seq}}: {self.ip}: {stamp}: %CCBU_{thread}-{sev}-{mnemonic}: {body}",
         )
 
     # -- client logs -------------------------------------------------------------------
@@ -78,7 +80,9 @@ class Bundle:
             else "--- -- ---- --:--:--.--- -----"
         )
         self.add(
-            f"logs/clientlogs/{agent}/WS-CLIENT", utc, f"{cstamp}: : {DOMAIN}: {sstamp}: {source} : {msg}"
+            f"logs/clientlogs/{agent}/WS-CLIENT",
+            utc,
+            f"{cstamp}: : {self.domain}: {sstamp}: {source} : {msg}",
         )
 
     def write(self, layout: str) -> None:
@@ -134,10 +138,11 @@ class Agent:
     rtt_ms: int = 25
     client_log: bool = False
     port: int = 50000
+    domain: str = DOMAIN
 
     @property
     def jid(self) -> str:
-        return f"{self.id}@{DOMAIN}/desktop"
+        return f"{self.id}@{self.domain}/desktop"
 
 
 def sid(rng: random.Random) -> str:
@@ -158,7 +163,7 @@ def session_start(b: Bundle, a: Agent, t: datetime) -> None:
 def bosh_poll(b: Bundle, a: Agent, t: datetime) -> None:
     """One BOSH long poll as a debug-level Notification Service writes it (the technote's
     excerpt): Jetty dispatch noise around the HTTPBindLog line and the consumeResponse body."""
-    conn = f"org.eclipse.jetty.server.nio.SelectChannelConnector$SelectChannelHttpConnection@2d5a26@{SERVER_IP}:7443<->10.30.1.{int(a.id) % 200}:{a.port}"
+    conn = f"org.eclipse.jetty.server.nio.SelectChannelConnector$SelectChannelHttpConnection@2d5a26@{b.ip}:7443<->10.30.1.{int(a.id) % 200}:{a.port}"
     rid = b.rng.randint(10**8, 10**9)
     for msg in (
         f"REQUEST /http-bind/ on {conn}",
@@ -313,7 +318,7 @@ def drop_chain(
     b.of(
         "debug.log",
         close + timedelta(seconds=1),
-        f'Unable to route packet. No session is available so store offline. <message from="pubsub.{DOMAIN}" to="{a.jid}" id="/finesse/api/User/{a.id}__{a.jid}__Xk2"><event xmlns="http://jabber.org/protocol/pubsub#event"/></message>',
+        f'Unable to route packet. No session is available so store offline. <message from="pubsub.{b.domain}" to="{a.jid}" id="/finesse/api/User/{a.id}__{a.jid}__Xk2"><event xmlns="http://jabber.org/protocol/pubsub#event"/></message>',
     )
     p = close + timedelta(milliseconds=630)
     presence_lost(b, a, p, pending=forced)
@@ -409,6 +414,66 @@ def logins(b: Bundle, agents: list[Agent]) -> None:
     for a in agents:
         session_start(b, a, a.login)
         cti_state(b, a, a.login + timedelta(seconds=1), 2, "NOT_READY", 0)
+
+
+def two_node(root: Path) -> None:
+    """A primary/secondary pair. At 14:06 CST the primary's (fin1a) Notification Service stops:
+    eleven desktops fail over to fin1b within a minute and are not logged out; two never come
+    back and fin1a's web services log them out after 60 s; one agent whose browser crashed at
+    14:02 signs in on fin1b at once, and fin1a's late presence-driven logout (a crashed browser
+    takes up to 120 s to notice) then logs it out there: the failover race. fin1b stays healthy
+    (its own agent keeps its session)."""
+    t0 = datetime(2026, 3, 4, 20, 0, 0, tzinfo=UTC)
+    end = t0 + timedelta(minutes=16)
+    a = Bundle(root)
+    a.rng = random.Random(21)
+    b = Bundle(root, domain="fin1b.example.com", ip="10.10.20.12")
+    b.rng = random.Random(22)
+    b.seq = 5000
+    agents = [Agent(f"40040{i:02d}", sid(a.rng), t0 + timedelta(seconds=4 * i)) for i in range(1, 16)]
+    agents[0].client_log = True
+    on_b = Agent("4004099", sid(b.rng), t0 + timedelta(seconds=30), domain=b.domain)
+    logins(a, agents)
+    logins(b, [on_b])
+    polling(b, on_b, on_b.login, end, end)
+    background(a, agents, t0, t0 + timedelta(minutes=6))
+    outage = t0 + timedelta(minutes=6)
+    a.of("info.log", outage, "Initiating shutdown ...")
+    a.of("info.log", outage + timedelta(seconds=1), "Openfire stopped")
+    a.ws(outage + timedelta(seconds=1), "Smack Packet Reader (0)", "XMPP_CONNECTION_ERROR",
+         "Connection to the Notification Service closed on error: java.io.EOFException")  # fmt: skip
+
+    def sign_in_on_b(agent: Agent, at: datetime) -> Agent:
+        moved = Agent(agent.id, sid(b.rng), at, domain=b.domain)
+        session_start(b, moved, at)
+        b.ws(at + timedelta(seconds=1), "http-bio-8443-exec-2", "API_REQUEST",
+             f"%[request_id={b.rng.getrandbits(32):08x}][request_method=user.PUT][request_ parameters= state:LOGIN]"
+             f"[usr={agent.id}]: Handling user state change")  # fmt: skip
+        cti_state(b, moved, at + timedelta(seconds=1, milliseconds=300), 2, "NOT_READY", 0)
+        polling(b, moved, at, end, end)
+        return moved
+
+    race = agents[-1]
+    crash = t0 + timedelta(minutes=2)
+    noticed = drop_chain(a, race, crash, forced=True, state=(2, "NOT_READY"))  # logout ~60 s after notice
+    polling(a, race, race.login, crash, noticed)
+    sign_in_on_b(race, crash + timedelta(seconds=40))
+    for i, agent in enumerate(agents[:-1]):
+        polling(a, agent, agent.login, outage - timedelta(seconds=1), outage - timedelta(seconds=1))
+        p = outage + timedelta(seconds=1, milliseconds=100 + 37 * i)
+        gone = i >= 12  # two agents whose desktops never reach fin1b
+        presence_lost(a, agent, p, pending=gone)
+        if gone:
+            fl = p + timedelta(seconds=60)
+            a.ws(fl, "CoreImpl-worker5", "PRESENCE_DRIVEN_LOGOUT",
+                 f"%[agent_id={agent.id}]: Presence driven logout of agent {agent.id} after 60 seconds unavailable")  # fmt: skip
+            a.ws(fl + timedelta(milliseconds=1), "CoreImpl-worker5", "MESSAGE_TO_CTI_SERVER",
+                 f"SetAgentStateReq: agentstate : 2, workmode : 0, reason code: 255, forceflag :1, agentid: {agent.id}")  # fmt: skip
+            cti_state(a, agent, fl + timedelta(milliseconds=9), 2, "NOT_READY", 255)
+        else:
+            sign_in_on_b(agent, outage + timedelta(seconds=15 + 3 * i))
+    a.write("fin1a.example.com/20260304141600/activelog/desktop")
+    b.write("fin1b.example.com/20260304141600/activelog/desktop")
 
 
 def client_side(root: Path) -> None:
@@ -705,7 +770,7 @@ def main() -> None:
         scaled(args.out, args.scale, args.hours)
         return
     notification_service_crash(args.out / "notification-service-crash.zip")
-    for name, fn in (("client-side", client_side), ("server-wide", server_wide)):
+    for name, fn in (("client-side", client_side), ("server-wide", server_wide), ("two-node", two_node)):
         target = args.out / name
         if target.exists():
             import shutil

@@ -15,7 +15,7 @@ from .conftest import ROOT
 
 GOLDEN = Path(__file__).parent / "golden"
 SCHEMA = json.loads((ROOT / "finesse_logscan" / "data" / "report.schema.json").read_text())
-BUNDLES = ["client-side", "server-wide", "notification-service-crash.zip"]
+BUNDLES = ["client-side", "server-wide", "notification-service-crash.zip", "two-node"]
 
 
 def _run(args: list[str]) -> str:
@@ -73,7 +73,12 @@ def test_client_side_sample_diagnosis(in_root: Path) -> None:
     assert "clock-drift" in hints["1001010"] and "high-latency" in hints["1001010"]
     assert all(i["classification"] == "client-side" for i in data["incidents"])
     assert data["nodes"] == [
-        {"name": "fin1a.example.com", "utc_offset_source": "webservices", "utc_offsets": ["-06:00"]}
+        {
+            "name": "fin1a.example.com",
+            "name_source": "path",
+            "utc_offset_source": "webservices",
+            "utc_offsets": ["-06:00"],
+        }
     ]
 
 

@@ -266,9 +266,11 @@ def _chain(
         )
     offline = kind_in(Kind.STORE_OFFLINE, start, hi)
     client = _first(evs, _client_lost, max(start - CHAIN_WINDOW, lo), hi)
-    recovered_by = None
-    if not forced:
-        recovered_by = _recovered_between(evs, sid, last_activity or start, hi)
+    node = (idle or drop.first).node
+    back = _recovered_between(evs, sid, last_activity or start, hi)
+    forced_at = min((_t(e) for e in forced), default=None)
+    moved_to = back.node if back is not None and back.family != "clientlog" and back.node != node else None
+    outcome, recovered_by = _outcome(back, moved_to, forced_at)
     chain = (last_act, idle_check, idle, session_closed, presence, *steps, offline, logout, msg, state,
              *forced, client, recovered_by)  # fmt: skip
     parts: list[Event] = []
@@ -283,12 +285,11 @@ def _chain(
         ),
         None,
     )
-    forced_at = min((_t(e) for e in forced), default=None)
     parts.sort(key=lambda e: (_t(e), e.file, e.line))
     return Disconnect(
         agent=agent,
         time=_t(idle) if idle else start,
-        node=(idle or drop.first).node,
+        node=node,
         session_id=str(sid) if sid else None,
         last_activity=last_activity,
         idle_close=_t(idle) if idle else None,
@@ -296,9 +297,28 @@ def _chain(
         forced_logout=forced_at,
         reason_code=reason,
         resulting_state=str(state.attrs["state"]) if state is not None else None,
-        outcome="forced-logout" if forced else ("recovered" if recovered_by else "unknown"),
+        outcome=outcome,
         evidence=[evidence_of(e) for e in parts],
+        failover_node=moved_to if outcome in ("failed-over", "failover-race") else None,
     )
+
+
+def _outcome(
+    back: Event | None, moved_to: str | None, forced_at: datetime | None
+) -> tuple[str, Event | None]:
+    """What became of the agent, and the line that shows it came back (if that matters).
+
+    forced-logout: the logout was sent (and the agent was not already on the other node);
+    failover-race: the agent was already signed in on the other node when the first node's late
+    logout fired (a crashed browser can take that node 120 s to notice); failed-over: back on
+    the other node, no logout; recovered: back on the same node first; unknown: logs end first."""
+    if forced_at is not None:
+        if back is not None and moved_to is not None and _t(back) < forced_at:
+            return "failover-race", back
+        return "forced-logout", None
+    if back is None:
+        return "unknown", None
+    return ("failed-over" if moved_to is not None else "recovered"), back
 
 
 def _ends_signed_in(ev: Event) -> bool:

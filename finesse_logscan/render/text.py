@@ -162,8 +162,13 @@ class _Out:
 
 
 def _where(ev: Evidence, nodes: int) -> str:
-    """Evidence inside the bundle; with several nodes, prefixed by the node."""
-    return f"{ev.node}:{ev.short}" if nodes > 1 and ev.node else ev.short
+    """Evidence inside the bundle; with several nodes, prefixed by the node's host name."""
+    return f"{short_node(ev.node)}:{ev.short}" if nodes > 1 and ev.node else ev.short
+
+
+def short_node(node: str) -> str:
+    """'fin1a.example.com' -> 'fin1a' (an address stays whole)."""
+    return node if node.replace(".", "").isdigit() else node.split(".", 1)[0]
 
 
 def _is_caveat(message: str) -> bool:

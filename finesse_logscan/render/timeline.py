@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import click
 
 from ..report import Evidence, Report
-from .text import fit_table
+from .text import fit_table, short_node
 
 
 def select(
@@ -43,7 +43,7 @@ def render(report: Report, rows: list[Evidence], width: int, local: bool, color:
             f"{e.time:%Y-%m-%d %H:%M:%S}.{e.time.microsecond // 1000:03d}" if e.time else "-" for e in rows
         ]
     table = [
-        [t, e.agent or "-", e.event, (f"{e.node}:" if nodes > 1 and e.node else "") + e.short]
+        [t, e.agent or "-", e.event, (f"{short_node(e.node)}:" if nodes > 1 and e.node else "") + e.short]
         for t, e in zip(times, rows, strict=True)
     ]
     text = fit_table(table, [head, "agent", "event", "evidence"], width)
