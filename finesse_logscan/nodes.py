@@ -24,6 +24,9 @@ _IP = r"\d{1,3}(?:\.\d{1,3}){3}"
 _WS_HOST = re.compile(rf"^\d{{1,12}}:\s*({_IP})\s*:")
 _JETTY_SERVER = re.compile(rf"@({_IP}):7443<->")
 _JID_DOMAIN = re.compile(r"[\w.-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)(?:/|\s|$)")
+_CLIENT_SERVER = re.compile(
+    r"^\d{4}-\d\d-\d\dT[\d:.]+\s*(?:Z|[+-]\d\d:?\d\d)?\s*:\s*:\s*([A-Za-z0-9.-]+)\s*:"
+)
 _SYSLOG_FQDN = re.compile(r":\s*([A-Za-z][A-Za-z0-9-]*(?:\.[A-Za-z0-9-]+)+):\s*[A-Z][a-z]{2}\s+\d")
 
 PATH = "path"
@@ -54,9 +57,12 @@ class Hints:
 def hints(family: str, head: list[str], events: Iterable[Event]) -> Hints:
     """The identity hints of a file from its first lines and the events it gave."""
     h = Hints()
-    if family == "clientlog":  # a desktop talks to whichever node it is on: no identity
-        return h
     for line in head:
+        if family == "clientlog":  # the node the desktop talked to first: where its log was sent
+            m = _CLIENT_SERVER.match(line)
+            if m:
+                h.add_fqdn(m[1])
+            continue
         if family == "webservices":
             m = _WS_HOST.match(line)
             if m:
@@ -89,6 +95,7 @@ class Placed:
     node: str | None
     source: str  # PATH or INPUT
     hints: Hints
+    family: str = ""
 
 
 def assign(files: list[Placed]) -> tuple[dict[str, tuple[str | None, str]], list[str]]:
@@ -103,7 +110,7 @@ def assign(files: list[Placed]) -> tuple[dict[str, tuple[str | None, str]], list
     for f in files:
         if f.source == PATH:
             out[f.display] = (f.node, PATH)
-            said = _identity(f, links)
+            said = _identity(f, links) if f.family != "clientlog" else None  # a desktop may move
             if said and f.node and not _is_ip(said[0]) and not _same_host(said[0], f.node):
                 warnings.append(
                     f"{f.display}: lies under node {f.node} but its lines name {said[0]} ({said[1]}); "

@@ -294,7 +294,7 @@ def _read_source(
         warnings=[*([note] if note else []), *damage.describe(), *ctx.warnings],
     )
     hints = nodes.hints(parser.NAME, head_text, jid_events)
-    return info, nodes.Placed(src.display, src.input_name, node, source, hints), ctx.offsets
+    return info, nodes.Placed(src.display, src.input_name, node, source, hints, parser.NAME), ctx.offsets
 
 
 def _place_nodes(

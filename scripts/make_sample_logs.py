@@ -68,7 +68,14 @@ class Bundle:
 
     # -- client logs -------------------------------------------------------------------
     def client(
-        self, agent: str, utc: datetime, source: str, msg: str, client_off: int, synced: bool = True
+        self,
+        agent: str,
+        utc: datetime,
+        source: str,
+        msg: str,
+        client_off: int,
+        synced: bool = True,
+        server: str | None = None,
     ) -> None:
         ct = utc.astimezone(timezone(timedelta(minutes=client_off)))
         sign = "-" if client_off < 0 else "+"
@@ -82,7 +89,7 @@ class Bundle:
         self.add(
             f"logs/clientlogs/{agent}/WS-CLIENT",
             utc,
-            f"{cstamp}: : {self.domain}: {sstamp}: {source} : {msg}",
+            f"{cstamp}: : {server or self.domain}: {sstamp}: {source} : {msg}",
         )
 
     def write(self, layout: str) -> None:
@@ -471,7 +478,17 @@ def two_node(root: Path) -> None:
                  f"SetAgentStateReq: agentstate : 2, workmode : 0, reason code: 255, forceflag :1, agentid: {agent.id}")  # fmt: skip
             cti_state(a, agent, fl + timedelta(milliseconds=9), 2, "NOT_READY", 255)
         else:
-            sign_in_on_b(agent, outage + timedelta(seconds=15 + 3 * i))
+            back = outage + timedelta(seconds=15 + 3 * i)
+            sign_in_on_b(agent, back)
+            if agent.client_log:  # its desktop says where it went
+                client_samples(a, agent, agent.login + timedelta(seconds=20), outage)
+                a.client(agent.id, outage + timedelta(seconds=3), "Container",
+                         f"Lost connection to {a.domain}. Please wait for a reachable Finesse Server to be found...",
+                         agent.client_off)  # fmt: skip
+                a.client(agent.id, back - timedelta(seconds=2), "Container",
+                         "FailoverMonitor: Establishing BOSH connection...", agent.client_off, server=b.domain)  # fmt: skip
+                a.client(agent.id, back, "Container", "Connection status: connected", agent.client_off,
+                         server=b.domain)  # fmt: skip
     a.write("fin1a.example.com/20260304141600/activelog/desktop")
     b.write("fin1b.example.com/20260304141600/activelog/desktop")
 

@@ -40,6 +40,11 @@ def test_two_node_sample_diagnosis() -> None:
     )
     race = next(i for i in report.incidents if "4004015" in i.agents)
     assert any(a.startswith("Failover race (4004015)") for a in race.recommended_actions)
+    # the agent with a client log: its desktop says it reached fin1b, beside fin1b's new session
+    first = next(d for d in report.disconnects if d.agent == "4004001")
+    labels = [(e.event, e.node) for e in first.evidence]
+    assert ("new-session-activity", "fin1b.example.com") in labels
+    assert any(e.event == "client-connection" and "clientlogs/" in e.file for e in first.evidence[-3:])
 
 
 def test_json_carries_node_name_sources_and_failover_nodes(in_root: Path, runner: CliRunner) -> None:

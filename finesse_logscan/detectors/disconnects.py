@@ -267,12 +267,28 @@ def _chain(
     offline = kind_in(Kind.STORE_OFFLINE, start, hi)
     client = _first(evs, _client_lost, max(start - CHAIN_WINDOW, lo), hi)
     node = (idle or drop.first).node
-    back = _recovered_between(evs, sid, last_activity or start, hi)
+    # the servers say which node the agent came back on; its client log only that it came back
+    since = last_activity or start
+    back = _recovered_between([e for e in evs if e.family != "clientlog"], sid, since, hi)
+    back = back or _recovered_between(evs, sid, since, hi)
     forced_at = min((_t(e) for e in forced), default=None)
     moved_to = back.node if back is not None and back.family != "clientlog" and back.node != node else None
     outcome, recovered_by = _outcome(back, moved_to, forced_at)
+    confirmed = None  # the agent's own client log saying it reached the other node
+    if moved_to is not None and outcome in ("failed-over", "failover-race"):
+        host = moved_to.split(".", 1)[0].lower()
+        confirmed = _first(
+            evs,
+            lambda e: (
+                e.kind == Kind.CLIENT_CONNECTION
+                and e.attrs.get("status") in ("connected", "connecting")
+                and str(e.attrs.get("server", "")).lower().split(".", 1)[0] == host
+            ),
+            start - CHAIN_WINDOW,
+            hi,
+        )
     chain = (last_act, idle_check, idle, session_closed, presence, *steps, offline, logout, msg, state,
-             *forced, client, recovered_by)  # fmt: skip
+             *forced, client, recovered_by, confirmed)  # fmt: skip
     parts: list[Event] = []
     for e in chain:
         if e is not None and e not in parts:

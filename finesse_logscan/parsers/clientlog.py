@@ -169,6 +169,9 @@ def _record(
         status = "connecting"
     if status:
         attrs.update(status=status, message=message.strip()[:200])
+        server = [f.strip() for f in rest[: st.start()].split(":") if f.strip()] if st else []
+        if server:  # the Finesse node the desktop was talking to
+            attrs["server"] = server[-1]
         yield Event(
             client, stamp, ctx.display, no, NAME, Kind.CLIENT_CONNECTION, agent, ctx.node, None, attrs
         )

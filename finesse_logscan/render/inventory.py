@@ -48,10 +48,11 @@ def render(report: Report, width: int = 100) -> str:
 def render_json(report: Report) -> str:
     data = {
         "files": [
-            {**f.to_dict(), "duplicates": f.duplicates, "warnings": f.warnings, "skipped": f.skipped}
+            {**f.to_dict(), "node_source": f.node_source, "duplicates": f.duplicates, "warnings": f.warnings,
+             "skipped": f.skipped}
             for f in report.files
         ] + [{"path": d, "family": None, "node": None, "lines": 0, "parsed": 0, "unparsed": 0, "first": None,
-              "last": None, "duplicates": 0, "warnings": [], "skipped": r} for d, r in report.skipped],
+              "last": None, "node_source": None, "duplicates": 0, "warnings": [], "skipped": r} for d, r in report.skipped],
         "errors": report.errors,
     }  # fmt: skip
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
