@@ -500,6 +500,127 @@ def signatures_cmd(signatures_file: str | None, fmt: str) -> None:
     click.echo(signature_list.render_json(sigs) if fmt == "json" else signature_list.render(sigs), nl=False)
 
 
+@cli.command(
+    epilog=exit_codes(
+        "0    written (or, with --check, nothing identifying found)",
+        "1    --check found something that looks identifying",
+        "2    usage error, unreadable input or rules",
+        "130  interrupted (Ctrl-C)",
+    )
+)
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    metavar="OUT.zip",
+    help="Where to write the redacted copy.",
+)
+@click.option(
+    "--key-file",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Your key (64 hex digits; created when the file does not exist). Same key, same tokens: "
+    "bundles of one site redacted with it line up. Default: a new key written to OUT.zip.key.",
+)
+@click.option(
+    "--map",
+    "map_file",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Where to keep the token -> original mapping (default OUT.zip.map.json; never inside OUT).",
+)
+@click.option(
+    "--rules",
+    "rules_file",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="More redaction rules (TOML, the layout of finesse_logscan/data/redact_rules.toml).",
+)
+@click.option(
+    "--check",
+    "check_only",
+    is_flag=True,
+    help="Only report what looks identifying in PATHS (exit 1 if anything).",
+)
+@click.option("--reveal", metavar="TOKEN", help="Say what TOKEN stands for (needs --map).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar on stderr.")
+def redact(
+    paths: tuple[str, ...],
+    output: str | None,
+    key_file: str | None,
+    map_file: str | None,
+    rules_file: str | None,
+    check_only: bool,
+    reveal: str | None,
+    quiet: bool,
+) -> None:  # fmt: skip
+    """Write a shareable copy of the bundle(s) at PATHS with agents, names, extensions, phone
+    numbers, e-mail addresses, host names, addresses and user agents replaced by consistent
+    pseudonyms; `analyze` on the copy gives the same diagnosis. Or --check a bundle, or --reveal
+    a token."""
+    from . import redact as red
+
+    try:
+        if reveal is not None:
+            if not map_file:
+                raise click.UsageError(
+                    "--reveal needs --map FILE (the mapping written when the bundle was redacted)"
+                )
+            found = red.reveal(reveal, map_file)
+            if found is None:
+                raise LogscanError(f"{reveal}: not in {map_file}")
+            click.echo(f"{reveal} = {found[1]} ({found[0]})")
+            return
+        if not paths:
+            raise click.UsageError("give the bundle(s) to redact or check")
+        rules = red.load_rules(rules_file)
+        if check_only:
+            suspects = red.check(list(paths), rules)
+            for s in suspects[:50]:
+                click.echo(f"{s.file}:{s.line}: {s.rule}: {s.value}")
+            if len(suspects) > 50:
+                click.echo(f"... {len(suspects) - 50} more")
+            click.echo(
+                f"{len(suspects)} value(s) look identifying" if suspects else "nothing looks identifying"
+            )
+            sys.exit(ExitStatus.FINDINGS if suspects else ExitStatus.OK)
+        if not output:
+            raise click.UsageError("give the output with -o OUT.zip")
+        out = Path(output).resolve()
+        for p in paths:
+            if Path(p).is_dir() and Path(p).resolve() in out.parents:
+                raise click.UsageError(f"-o {output} lies inside the input {p}: write it elsewhere")
+        if key_file and Path(key_file).exists():
+            key = red.read_key(key_file)
+        else:
+            key = red.new_key()
+            key_path = key_file or f"{output}.key"
+            write_file(key_path, key.hex() + "\n")
+            click.echo(f"key: {key_path} (keep it: the same key gives the same tokens)", err=True)
+        bar = None
+        if sys.stderr.isatty() and not quiet:
+            from .render.progress import ProgressBar
+
+            bar = ProgressBar(sys.stderr)
+        try:
+            result, names = red.redact(list(paths), str(out), key, rules, progress=bar)
+        finally:
+            if bar is not None:
+                bar.clear()
+        mapping = map_file or f"{output}.map.json"
+        red.write_mapping(mapping, names)
+    except red.RedactError as exc:
+        raise LogscanError(str(exc)) from exc
+    click.echo(
+        f"{output}: {result.files} file(s), {result.lines} lines redacted; mapping in {mapping} (keep it private)"
+    )
+    for kind, n in sorted(result.replaced.items()):
+        click.echo(f"  {kind}: {n} replaced")
+    for display, reason in result.left_out:
+        click.echo(f"  left out: {display}: {reason}" if display else f"  error: {reason}")
+
+
 def main() -> None:
     """The console entry point: click's own handling, plus Ctrl-C (exit 130, one line) and a
     reader that went away (`| head`: stop quietly)."""

@@ -1,0 +1,404 @@
+"""`finesse-logscan redact`: a shareable copy of a bundle that still diagnoses the same.
+
+Two passes over the inputs. The first learns what identifies people and servers (agent IDs,
+names, extensions, phone numbers, host names) from the rules in data/redact_rules.toml (and the
+user's --rules file). The second writes every text file into a new zip, line for line (same
+folder layout, same file names with their identifying parts replaced, same number of lines),
+with each value replaced by a pseudonym that is the same everywhere: keyed by HMAC-SHA256 with
+the user's key, so two bundles of a site redacted with the same key line up. Tokens keep the
+shape the parsers read: numeric IDs stay numeric (same length), host names keep their labels
+(`host-1f2e3d.example.invalid`), addresses keep their subnets (one /24 becomes one pseudo /24 in
+100.64.0.0/10). Heap and core dumps are left out (their bytes cannot be cleaned), with a note;
+an empty file keeps each one's name (and, from a zip, its time), which is all the analysis reads.
+The mapping (token -> original) goes to a file the user keeps, never into the output.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+import secrets
+import tomllib
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .bundle import BundleReader, Limits, SourceFile
+from .routing import SNIFF_LINES, route_by_name
+from .textlines import Damage, as_utf8_stream, iter_lines
+
+KINDS = ("agent", "name", "extension", "phone", "email", "host", "ip", "user_agent")
+
+
+class RedactError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    kind: str
+    pattern: Any  # compiled by RE2 when it can, else by re (same match API)
+    learn: bool = False
+    source: str = "built-in"
+    literals: tuple[str, ...] = ()
+    group: int = 1  # the number of the `v` group (RE2 matches take numbers, not names)
+
+    def may_match(self, text: str) -> bool:
+        return not self.literals or any(lit in text for lit in self.literals)
+
+
+def parse_rules(text: str, source: str = "built-in") -> tuple[Rule, ...]:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise RedactError(f"{source}: not valid TOML: {exc}") from exc
+    out = []
+    for i, item in enumerate(data.get("rule", []), 1):
+        name = item.get("id", f"#{i}") if isinstance(item, dict) else f"#{i}"
+        try:
+            checked = re.compile(item["pattern"])  # validated here, whatever engine runs it
+            rule = Rule(str(item["id"]), str(item["kind"]), _fast(item["pattern"]) or checked,
+                        bool(item.get("learn", False)), source, tuple(str(x) for x in item.get("literals", ())),
+                        checked.groupindex.get("v", 1))  # fmt: skip
+        except (KeyError, TypeError, re.error) as exc:
+            raise RedactError(f"{source}: rule {name}: {type(exc).__name__}: {exc}") from exc
+        if rule.kind not in KINDS:
+            raise RedactError(f"{source}: rule {name}: kind must be one of {', '.join(KINDS)}")
+        if "v" not in checked.groupindex:
+            raise RedactError(f"{source}: rule {name}: the pattern needs a named group (?P<v>...)")
+        out.append(rule)
+    return tuple(out)
+
+
+def _fast(pattern: str) -> Any:
+    """The pattern compiled by RE2, or None when RE2 is missing or refuses it (look-arounds)."""
+    try:
+        import re2
+    except ImportError:  # pragma: no cover
+        return None
+    try:
+        return re2.compile(pattern)
+    except Exception:  # RE2 has no look-around and says so with its own error
+        return None
+
+
+def builtin_rules() -> tuple[Rule, ...]:
+    text = resources.files("finesse_logscan").joinpath("data/redact_rules.toml").read_text(encoding="utf-8")
+    return parse_rules(text)
+
+
+def load_rules(path: str | None) -> tuple[Rule, ...]:
+    rules = builtin_rules()
+    if path:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise RedactError(f"{path}: cannot read ({exc})") from exc
+        rules += parse_rules(text, path)
+    return rules
+
+
+# -- pseudonyms ------------------------------------------------------------------------------
+
+TOKEN_DOMAIN = "example.invalid"
+_TOKEN = re.compile(
+    r"^(?:host|name|user|agent|ua)-[0-9a-f]{6}\b|\.invalid$|^100\.(?:6[4-9]|[7-9]\d|1[01]\d|12[0-7])\."
+)
+
+
+@dataclass
+class Pseudonyms:
+    """value -> token, keyed: the same value gets the same token with the same key."""
+
+    key: bytes
+    tokens: dict[tuple[str, str], str] = field(default_factory=dict)
+    taken: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    def _digest(self, kind: str, value: str, salt: int = 0) -> bytes:
+        return hmac.new(self.key, f"{kind}\0{value}\0{salt}".encode(), hashlib.sha256).digest()
+
+    def token(self, kind: str, value: str) -> str:
+        if kind == "host":
+            value = value.lower()
+        found = self.tokens.get((kind, value))
+        if found is not None:
+            return found
+        salt = 0
+        while True:
+            cand = self._make(kind, value, salt)
+            if cand not in self.taken and cand != value:
+                break
+            salt += 1
+        self.tokens[(kind, value)] = cand
+        self.taken[cand] = (kind, value)
+        return cand
+
+    def _make(self, kind: str, value: str, salt: int) -> str:
+        d = self._digest(kind, value, salt)
+        if kind in ("agent", "extension", "phone") and value.lstrip("+").replace("-", "").isdigit():
+            digits = "".join(str(b % 10) for b in d)
+            body = value.lstrip("+")
+            out = str(d[0] % 9 + 1) + digits[1 : len(body)]
+            return ("+" if value.startswith("+") else "") + out
+        if kind == "agent":
+            return f"agent-{d.hex()[:6]}"
+        if kind == "name":
+            return f"name-{d.hex()[:6]}"
+        if kind == "email":
+            return f"user-{d.hex()[:6]}@{TOKEN_DOMAIN}"
+        if kind == "host":  # one token per host name, whether short or fully qualified
+            first = value.split(".", 1)[0]
+            label = "host-" + self._digest("host", first, salt).hex()[:6]
+            return f"{label}.{TOKEN_DOMAIN}" if "." in value else label
+        if kind == "ip":
+            octets = value.split(".")
+            net = self._digest("ip", ".".join(octets[:3]), salt)  # one /24 -> one pseudo /24
+            return f"100.{64 + net[0] % 64}.{net[1]}.{octets[3]}"
+        if kind == "user_agent":
+            return _browser_only(value)
+        raise RedactError(f"no pseudonym for kind {kind}")
+
+    def mapping(self) -> dict[str, dict[str, str]]:
+        return {tok: {"kind": k, "value": v} for tok, (k, v) in sorted(self.taken.items())}
+
+
+def _browser_only(ua: str) -> str:
+    """Keep the browser and its major version (the support check), drop the rest."""
+    for token in ("Edg/", "Firefox/", "Chrome/", "Trident/", "Safari/"):
+        at = ua.find(token)
+        if at >= 0:
+            version = ua[at + len(token) :].split(".", 1)[0].split(" ", 1)[0]
+            return f"Mozilla/5.0 (redacted) {token}{version}.0"
+    return "Mozilla/5.0 (redacted)"
+
+
+def is_token(value: str) -> bool:
+    return bool(_TOKEN.search(value))
+
+
+# -- the two passes ---------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    files: int = 0
+    lines: int = 0
+    left_out: list[tuple[str, str]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    replaced: dict[str, int] = field(default_factory=dict)
+
+
+class Redactor:
+    def __init__(self, rules: tuple[Rule, ...], names: Pseudonyms) -> None:
+        self.rules = rules
+        self.names = names
+        self.learned: dict[str, str] = {}  # value -> kind, replaced wherever it stands as a word
+        self._words: Any = None  # a compiled pattern (RE2 or re)
+        self.counts: dict[str, int] = {}
+
+    def learn(self, text: str) -> None:
+        for rule in self.rules:
+            if rule.learn and rule.may_match(text):
+                for m in rule.pattern.finditer(text):
+                    value = m.group(rule.group)
+                    if value and not is_token(value) and len(value) >= 2:
+                        self.learned.setdefault(value, rule.kind)
+
+    def freeze(self) -> None:
+        """After learning: one alternation of every learned value, longest first (RE2 when
+        installed: a DFA, one pass whatever the number of values)."""
+        values = sorted(self.learned, key=lambda v: (-len(v), v))
+        if not values:
+            self._words = None
+            return
+        alternation = "|".join(re.escape(v) for v in values)
+        try:
+            import re2
+
+            self._words = re2.compile(r"\b(?:" + alternation + r")\b")
+        except ImportError:  # pragma: no cover - RE2 ships wheels for the usual platforms
+            self._words = re.compile(r"(?<![\w.-])(?:" + alternation + r")(?![\w-]|\.\w)")
+
+    def line(self, text: str) -> str:
+        for rule in self.rules:
+            if rule.may_match(text):
+                text = rule.pattern.sub(lambda m, r=rule: self._swap(m, r), text)
+        if self._words is not None:
+            text = self._words.sub(lambda m: self._word(m.group(0)), text)
+        return text
+
+    def _swap(self, m: Any, rule: Rule) -> str:
+        whole, value = m.group(0), m.group(rule.group)
+        if not value or is_token(value):
+            return str(whole)
+        token = self.names.token(rule.kind, value)
+        self.counts[rule.kind] = self.counts.get(rule.kind, 0) + 1
+        start, end = m.span(rule.group)
+        return str(whole[: start - m.start()] + token + whole[end - m.start() :])
+
+    def _word(self, value: str) -> str:
+        kind = self.learned.get(value)
+        if kind is None:
+            return value
+        self.counts[kind] = self.counts.get(kind, 0) + 1
+        return self.names.token(kind, value)
+
+    def path(self, path: str) -> str:
+        return "/".join(self.line(part) for part in path.split("/"))
+
+
+def _text_sources(
+    paths: list[str],
+    limits: Limits,
+    left_out: list[tuple[str, str]],
+    dumps: list[SourceFile] | None = None,
+    reader: BundleReader | None = None,
+) -> Iterator[tuple[SourceFile, None]]:
+    """Every text file of the inputs (valid until the iterator moves on); dumps go to `dumps`."""
+    reader = reader or BundleReader(limits)
+    for src in reader.iter_sources(paths):
+        if route_by_name(src.path) is not None:
+            left_out.append(
+                (src.display, "a dump: its bytes are left out (an empty file keeps its name and time)")
+            )
+            if dumps is not None:
+                dumps.append(src)
+            continue
+        yield src, None
+    for display, reason in reader.notes.skipped:
+        left_out.append((display, reason))
+    for err in reader.notes.errors:
+        left_out.append(("", err))
+
+
+def _lines(src: SourceFile) -> Iterator[str]:
+    stream, _ = as_utf8_stream(src.stream)
+    for line in iter_lines(stream, Damage()):
+        yield line.text
+
+
+def redact(
+    paths: list[str],
+    out: str,
+    key: bytes,
+    rules: tuple[Rule, ...] | None = None,
+    limits: Limits | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> tuple[Result, Pseudonyms]:
+    """Write the redacted copy of `paths` to the zip `out`; return what was done and the
+    pseudonyms (for the mapping file)."""
+    limits = limits or Limits()
+    names = Pseudonyms(key)
+    red = Redactor(rules or builtin_rules(), names)
+    result = Result()
+    for src, _ in _text_sources(paths, limits, []):  # pass 1: learn the identifying values
+        red.learn(src.path)
+        for text in _lines(src):
+            red.learn(text)
+    red.freeze()
+    total = BundleReader.total_bytes(paths)
+    dumps: list[SourceFile] = []
+    reader = BundleReader(limits)
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for src, _ in _text_sources(paths, limits, result.left_out, dumps, reader):  # pass 2: write
+            head: list[str] = []
+            lines = _lines(src)
+            for text in lines:
+                head.append(text)
+                if len(head) >= SNIFF_LINES:
+                    break
+            member = red.path(f"{src.input_name}/{src.path}")
+            with zf.open(member, "w") as fh:
+                count = 0
+                for text in (*head, *lines):
+                    fh.write((red.line(text) + "\n").encode("utf-8"))
+                    count += 1
+            result.files += 1
+            result.lines += count
+            if progress is not None:
+                progress(reader.position(), total, src.display)
+        for dump in dumps:  # the name (and, from a zip, the time) is what the diagnosis reads
+            info = zipfile.ZipInfo(red.path(f"{dump.input_name}/{dump.path}"), date_time=_zip_time(dump))
+            zf.writestr(info, b"")
+    result.replaced = dict(red.counts)
+    return result, names
+
+
+def _zip_time(src: SourceFile) -> tuple[int, int, int, int, int, int]:
+    when = src.mtime_local
+    if when is None and src.mtime is not None:
+        when = datetime.fromtimestamp(src.mtime)  # this machine's wall time, as zip stores it
+    if when is None or when.year < 1980:
+        return (1980, 1, 1, 0, 0, 0)
+    return (when.year, when.month, when.day, when.hour, when.minute, when.second)
+
+
+def new_key() -> bytes:
+    return secrets.token_bytes(32)
+
+
+def read_key(path: str) -> bytes:
+    try:
+        raw = Path(path).read_text(encoding="ascii").strip()
+        return bytes.fromhex(raw)
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        raise RedactError(f"{path}: not a key file (64 hex digits) ({exc})") from exc
+
+
+def write_mapping(path: str, names: Pseudonyms) -> None:
+    Path(path).write_text(json.dumps(names.mapping(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def reveal(token: str, mapping_path: str) -> tuple[str, str] | None:
+    try:
+        data = json.loads(Path(mapping_path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise RedactError(f"{mapping_path}: cannot read the mapping ({exc})") from exc
+    found = data.get(token)
+    return (found["kind"], found["value"]) if found else None
+
+
+# -- check ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Suspect:
+    file: str
+    line: int
+    rule: str
+    value: str
+
+
+def check(
+    paths: list[str], rules: tuple[Rule, ...] | None = None, limits: Limits | None = None
+) -> list[Suspect]:
+    """What still looks identifying in a (redacted) bundle: rule matches that are not tokens."""
+    rules = rules or builtin_rules()
+    found: list[Suspect] = []
+    for src, _ in _text_sources(paths, limits or Limits(), []):
+        for no, text in enumerate(_lines(src), 1):
+            for rule in rules:
+                for m in rule.pattern.finditer(text):
+                    value = m.group(rule.group)
+                    if value and not is_token(value) and not _harmless(rule.kind, value):
+                        found.append(Suspect(src.display, no, rule.id, value))
+    return found
+
+
+def _harmless(kind: str, value: str) -> bool:
+    """Values a rule can match that identify nobody: numeric IDs (tokens are numeric too, so a
+    check cannot tell them apart without the mapping), loopback and unspecified addresses."""
+    if kind in ("agent", "extension", "phone") and value.lstrip("+").replace("-", "").isdigit():
+        return True
+    if kind == "ip":
+        return value.startswith(("127.", "0.")) or value == "255.255.255.255"
+    if kind == "user_agent":
+        return "(redacted)" in value
+    return False

@@ -1,0 +1,208 @@
+"""`finesse-logscan redact`: nothing identifying left, the same diagnosis, consistent keyed
+pseudonyms, line for line, the input untouched."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from finesse_logscan import scan
+from finesse_logscan.cli import cli
+from finesse_logscan.redact import Pseudonyms, builtin_rules, check, redact
+
+from .builders import Node, at
+from .conftest import SAMPLES, write
+
+KEY = bytes(range(32))
+
+
+def _diagnosis(path: str) -> dict[str, object]:
+    r = scan([path])
+    return {
+        "verdict": r.verdict,
+        "incidents": [(i.classification, i.start, i.end, i.disconnects, len(i.agents), len(i.nodes)) for i in r.incidents],
+        "disconnects": sorted((d.time, d.outcome, d.classification, d.incident, d.reason_code, d.resulting_state,
+                               d.idle_close, d.forced_logout, d.last_activity, tuple(d.hints)) for d in r.disconnects),
+        "clients": sorted((c.samples, c.median_drift_ms, c.max_rtt_ms, tuple(c.flags)) for c in r.clients),
+        "server_events": [(s.time, s.kind, s.severity) for s in r.server_events],
+        "agents": sorted((d.time, d.agent) for d in r.disconnects),
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "bundle", ["client-side", "server-wide", "notification-service-crash.zip", "two-node"]
+)
+def test_same_diagnosis_on_every_sample(tmp_path: Path, bundle: str) -> None:
+    out = tmp_path / "r.zip"
+    _, names = redact([str(SAMPLES / bundle)], str(out), KEY)
+    before, after = _diagnosis(str(SAMPLES / bundle)), _diagnosis(str(out))
+    agents_before, agents_after = before.pop("agents"), after.pop("agents")
+    assert after == before
+    # agents are named by their tokens, one to one
+    assert sorted(agents_after) == sorted((t, names.token("agent", a)) for t, a in agents_before)  # type: ignore[union-attr]
+    assert not {a for _, a in agents_before} & {a for _, a in agents_after}  # type: ignore[union-attr]
+
+
+PLANTED = {
+    "agent": "1001003",
+    "first": "Isaac",
+    "last": "Newton",
+    "login": "inewton",
+    "extension": "10005",
+    "phone": "6125551234",
+    "email": "isaac.newton@acme-corp.com",
+    "host": "fin1a.acme.local",
+    "server_ip": "172.16.40.11",
+    "pc_ip": "192.168.7.23",
+    "ua": "Mozilla/5.0 (Windows NT 10.0; Win64; x64; ACME-PC-0042) AppleWebKit/537.36 Chrome/120.0.0.0 Safari/537.36",
+}
+
+
+def _planted_bundle(root: Path) -> Path:
+    p = PLANTED
+    base = root / p["host"] / "desktop" / "logs"
+    jid = f"{p['agent']}@{p['host']}/desktop"
+    write(base / "openfire" / "debug.log", "\n".join([
+        f"2026.03.04 14:00:00 REQUEST /http-bind/ on org.eclipse.jetty.X@{p['server_ip']}:7443<->{p['pc_ip']}:50123",
+        f"2026.03.04 14:00:00 consumeResponse: x status: 3 address: {jid} id: aa11 presence:",
+        f'<presence from="{jid}">',
+        "</presence> rid: 1",
+        f"2026.03.04 14:00:05 Session (id=aa11) was last active 0 ms ago: {jid}",
+        f"2026.03.04 14:02:05 Closing idle session (id=aa11): {jid} from IP {p['pc_ip']}",
+        f"2026.03.04 14:02:06 Unable to route packet. <message from=\"pubsub.{p['host']}\" to=\"{jid}\"/>",
+    ]) + "\n")  # fmt: skip
+    payload = (f"&lt;user&gt;&lt;extension&gt;{p['extension']}&lt;/extension&gt;&lt;firstName&gt;{p['first']}"
+               f"&lt;/firstName&gt;&lt;lastName&gt;{p['last']}&lt;/lastName&gt;&lt;loginId&gt;{p['agent']}&lt;/loginId&gt;"
+               f"&lt;loginName&gt;{p['login']}&lt;/loginName&gt;&lt;/user&gt;")  # fmt: skip
+    write(base / "webservices" / "Desktop-webservices.2026-03-04T14-00-00.000.log", "\n".join([
+        f"0000000001: {p['server_ip']}: Mar 04 2026 14:00:00.000 -0600: %CCBU_pool-1-6-XMPP_PUBLISH_ASYNCHRONOUS: "
+        f"%[node=/finesse/api/User/{p['agent']}]: {payload}",
+        f"0000000002: {p['server_ip']}: Mar 04 2026 14:00:01.000 -0600: %CCBU_pool-1-6-DIALOG: <Dialog>",
+        f"<fromAddress>{p['phone']}</fromAddress><toAddress>{p['extension']}</toAddress>",
+        f"</Dialog> mail {p['email']} url /x?jid={p['agent']}%40{p['host']}",
+        f"0000000003: {p['server_ip']}: Mar 04 2026 14:02:05.630 -0600: %CCBU_Smack Listener Processor (1)-6-PRESENCE: "
+        f"%[presence=unavailable][usr={p['agent']}]: Received presence unavailable from {jid}",
+        f"0000000004: {p['server_ip']}: Mar 04 2026 14:02:05.631 -0600: %CCBU_x-6-AGENT_PIM_LOGOUT_SCHEDULED: "
+        f"Agent {p['agent']} unavailable; presence driven logout scheduled",
+    ]) + "\n")  # fmt: skip
+    write(base / "clientlogs" / f"agent{p['agent']}_2026-03-04T20-00-00.txt", "\n".join([
+        p["ua"],
+        f"2026-03-04T14:00:10.000 -06:00: : {p['host']}: Mar 04 2026 14:00:10.000 -0600: Container : Connection status: connected",
+        f"2026-03-04T14:01:10.000 -06:00: : {p['host']}: Mar 04 2026 14:01:10.400 -0600: Container : Client: "
+        "2026-03-04T20:01:10.000Z, Server: 2026-03-04T20:01:10.400Z, Drift: 400ms, Network Latency (round trip): 25ms",
+    ]) + "\n")  # fmt: skip
+    write(root / p["host"] / "syslog" / "CiscoSyslog",
+          f"Mar  4 14:01:00 {p['host'].split('.')[0]} local7 2 : 6: {p['host']}: Mar 04 2026 20:01:00.000 UTC : "
+          f"%UC_SERVICEMANAGER-2-ServiceFailed: %[ServiceName=Cisco CTIManager][NodeID={p['host'].split('.')[0]}]: x\n")  # fmt: skip
+    write(base / "openfire" / "java_pid1.hprof", "JAVA PROFILE 1.0.2 " + p["first"])
+    return root
+
+
+def test_nothing_identifying_survives(tmp_path: Path) -> None:
+    root = _planted_bundle(tmp_path / "in")
+    out = tmp_path / "r.zip"
+    result, _ = redact([str(root)], str(out), KEY)
+    with zipfile.ZipFile(out) as zf:
+        names = zf.namelist()
+        blob = "\n".join(names) + "\n" + "\n".join(zf.read(n).decode() for n in names)
+        dumps = [zf.getinfo(n).file_size for n in names if n.endswith(".hprof")]
+    survivors = {k: v for k, v in PLANTED.items() if v in blob}
+    survivors |= {"url-encoded jid": 1} if "1001003%40" in blob else {}
+    assert survivors == {}
+    assert "Chrome/120" in blob  # the browser and its version stay (the support check)
+    assert dumps == [0]  # the dump's name stays (the analysis reads it), its bytes do not
+    assert any("hprof" in d for d, _ in result.left_out)
+    assert check([str(out)]) == []
+    assert {s.rule for s in check([str(root)])} >= {"person-name", "email", "ipv4", "user-agent"}
+
+
+def test_same_layout_and_line_counts_and_input_untouched(tmp_path: Path) -> None:
+    root = _planted_bundle(tmp_path / "in")
+    before = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in root.rglob("*") if p.is_file()}
+    out = tmp_path / "r.zip"
+    redact([str(root)], str(out), KEY)
+    after = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in root.rglob("*") if p.is_file()}
+    assert after == before
+    names = Pseudonyms(KEY)
+    with zipfile.ZipFile(out) as zf:
+        for p in root.rglob("*"):
+            if p.is_file() and p.suffix != ".hprof":
+                rel = p.relative_to(root.parent).as_posix()
+                rel = rel.replace(PLANTED["host"], names.token("host", PLANTED["host"]))
+                rel = rel.replace(PLANTED["agent"], names.token("agent", PLANTED["agent"]))
+                assert len(zf.read(rel).decode().splitlines()) == len(p.read_text().splitlines()), rel
+
+
+def test_same_key_same_tokens_other_key_other_tokens() -> None:
+    a, b, c = Pseudonyms(KEY), Pseudonyms(KEY), Pseudonyms(bytes(32))
+    assert a.token("agent", "1001003") == b.token("agent", "1001003") != c.token("agent", "1001003")
+    assert len(a.token("agent", "1001003")) == 7 and a.token("agent", "1001003").isdigit()
+    ip1, ip2, ip3 = a.token("ip", "10.1.2.3"), a.token("ip", "10.1.2.200"), a.token("ip", "10.1.3.3")
+    assert ip1.rsplit(".", 1)[0] == ip2.rsplit(".", 1)[0] != ip3.rsplit(".", 1)[0]  # /24 kept together
+    assert a.token("host", "fin1a.example.com").split(".")[0] == a.token("host", "fin1a")
+
+
+def test_cli_writes_key_and_mapping_beside_not_inside_and_reveals(tmp_path: Path, runner: CliRunner) -> None:
+    n = Node(tmp_path / "in")
+    n.full_drop("1001003", "aa11", 0, 300)
+    root = n.write()
+    out = tmp_path / "share" / "bundle.zip"
+    out.parent.mkdir()
+    result = runner.invoke(cli, ["redact", str(root), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "share" / "bundle.zip.key").exists() and (
+        tmp_path / "share" / "bundle.zip.map.json"
+    ).exists()
+    with zipfile.ZipFile(out) as zf:
+        assert not any(n.endswith((".key", ".json")) for n in zf.namelist())
+    mapping = json.loads((tmp_path / "share" / "bundle.zip.map.json").read_text())
+    token = next(t for t, v in mapping.items() if v["value"] == "1001003")
+    shown = runner.invoke(
+        cli, ["redact", "--reveal", token, "--map", str(tmp_path / "share" / "bundle.zip.map.json")]
+    )
+    assert shown.exit_code == 0 and "1001003 (agent)" in shown.output
+    again = runner.invoke(cli, ["redact", str(root), "-o", str(tmp_path / "b2.zip"), "--key-file",
+                                str(tmp_path / "share" / "bundle.zip.key")])  # fmt: skip
+    assert again.exit_code == 0
+    assert (
+        scan([str(out)]).disconnects[0].agent
+        == scan([str(tmp_path / "b2.zip")]).disconnects[0].agent
+        == token
+    )
+    inside = runner.invoke(cli, ["redact", str(root), "-o", str(root / "x.zip")])
+    assert inside.exit_code == 2 and "inside the input" in inside.output
+    assert runner.invoke(cli, ["redact", "--check", str(out)]).exit_code == 0
+
+
+def test_check_flags_an_unredacted_bundle(tmp_path: Path, runner: CliRunner) -> None:
+    root = _planted_bundle(tmp_path / "in")
+    result = runner.invoke(cli, ["redact", "--check", str(root)])
+    assert result.exit_code == 1 and "email" in result.output and PLANTED["email"] in result.output
+
+
+def test_rules_are_data_and_extendable(tmp_path: Path) -> None:
+    assert {r.kind for r in builtin_rules()} >= {
+        "agent",
+        "name",
+        "ip",
+        "host",
+        "email",
+        "phone",
+        "user_agent",
+    }
+    extra = tmp_path / "rules.toml"
+    extra.write_text('[[rule]]\nid = "badge"\nkind = "name"\npattern = \'badge=(?P<v>\\w+)\'\n')
+    n = Node(tmp_path / "in")
+    n.of("debug.log", at(1), "Session (id=aa) was last active 0 ms ago: 7@f.com/desktop badge=B0042X")
+    root = n.write()
+    from finesse_logscan.redact import load_rules
+
+    out = tmp_path / "r.zip"
+    redact([str(root)], str(out), KEY, load_rules(str(extra)))
+    with zipfile.ZipFile(out) as zf:
+        assert all("B0042X" not in zf.read(name).decode() for name in zf.namelist())
