@@ -149,11 +149,14 @@ def _storm_summary(
     if live:
         text += f" ({len(agents)} of {live} agents with a live session)"
     if cited:
-        c = cited[0]
-        text += f"; server evidence: {c.kind} ({c.detail}) on {c.node} at {iso_z(c.time)}"
-        if len(cited) > 1:
-            text += f" and {len(cited) - 1} more"
+        text += "; server evidence: " + _cite(cited, f"on {cited[0].node} at {iso_z(cited[0].time)}", "")
     return text
+
+
+def _cite(cited: list[ServerEvent], where: str, more: str) -> str:
+    c = cited[0]
+    text = f"{c.kind} ({c.detail}) {where}"
+    return text + (f"{more} and {len(cited) - 1} more" if len(cited) > 1 else "")
 
 
 def _decisive(inc: Incident, cited: list[ServerEvent], nodes: Sequence[str] = ()) -> str:
@@ -165,10 +168,8 @@ def _decisive(inc: Incident, cited: list[ServerEvent], nodes: Sequence[str] = ()
     elif len(nodes) > 1 and len(inc.nodes) > 1:
         text += f" on {' and '.join(inc.nodes)} (cluster-wide: network, CTI or both nodes' services)"
     if cited:
-        c = cited[0]
-        text += f"; decisive evidence: {c.kind} ({c.detail}) at {c.time:%H:%M:%S} UTC"
-        if len(cited) > 1:
-            text += f", and {len(cited) - 1} more server event(s)"
+        text += "; decisive evidence: " + _cite(cited, f"at {cited[0].time:%H:%M:%S} UTC", ",")
+        text += " server event(s)" if len(cited) > 1 else ""
     else:
         text += (
             "; no critical server evidence within the evidence window of these drops (network outage, "

@@ -97,32 +97,28 @@ def server_wide_actions(cited: Iterable[ServerEvent], disconnects: Iterable[Disc
     return actions + list(SERVER_WIDE)
 
 
+FAILOVER_NOTES = {
+    "failover-race": (
+        "Failover race ({agents}): these agents were already signed in on the other node when the first "
+        "node's presence-driven logout fired (a crashed or closed browser can take that node up to 120 s to "
+        "notice), so the logout (UCCE: Not Ready) hit them there. This is known Finesse behaviour, not a "
+        "network fault: have them sign in again, and look at why the first node lost them."
+    ),
+    "failed-over": (
+        "Failed over ({agents}): these desktops moved to the other node and were not logged out; the first "
+        "node's service or the path to it is what to look at."
+    ),
+}
+
+
 def failover_notes(disconnects: Iterable[Disconnect]) -> list[str]:
     """What the outcomes on a two-node cluster mean, when any drop moved to the other node."""
     ds = list(disconnects)
     notes = []
-    raced = sorted({d.agent for d in ds if d.outcome == "failover-race"})
-    moved = sorted({d.agent for d in ds if d.outcome == "failed-over"})
-    if raced:
-        notes.append(
-            "Failover race ("
-            + ", ".join(raced[:10])
-            + (" ..." if len(raced) > 10 else "")
-            + "): these agents "
-            "were already signed in on the other node when the first node's presence-driven logout fired (a "
-            "crashed or closed browser can take that node up to 120 s to notice), so the logout (UCCE: Not "
-            "Ready) hit them there. This is known Finesse behaviour, not a network fault: have them sign in "
-            "again, and look at why the first node lost them."
-        )
-    if moved:
-        notes.append(
-            "Failed over ("
-            + ", ".join(moved[:10])
-            + (" ..." if len(moved) > 10 else "")
-            + "): these desktops "
-            "moved to the other node and were not logged out; the first node's service or the path to it is "
-            "what to look at."
-        )
+    for outcome, text in FAILOVER_NOTES.items():
+        agents = sorted({d.agent for d in ds if d.outcome == outcome})
+        if agents:
+            notes.append(text.format(agents=", ".join(agents[:10]) + (" ..." if len(agents) > 10 else "")))
     return notes
 
 

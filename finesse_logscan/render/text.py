@@ -206,13 +206,7 @@ def render(report: Report, width: int = DEFAULT_WIDTH, color: bool = False) -> s
                  indent="  ", first="")  # fmt: skip
 
     # -- what weakens it ----------------------------------------------------------------------
-    caveats = [m for m in report.warnings if _is_caveat(m)]
-    if caveats:
-        out.heading(f"Caveats ({len(caveats)})")
-        for msg in caveats[:MAX_WARNINGS]:
-            out.para(msg, indent="    ", first="  ! ")
-        if len(caveats) > MAX_WARNINGS:
-            out.line(f"  ... {len(caveats) - MAX_WARNINGS} more (see --format json)")
+    _messages(out, "Caveats", [m for m in report.warnings if _is_caveat(m)], "!")
 
     # -- incidents ----------------------------------------------------------------------------
     for inc in report.incidents:
@@ -271,18 +265,22 @@ def render(report: Report, width: int = DEFAULT_WIDTH, color: bool = False) -> s
             rows_s.append([_sec(s.time), sev, s.kind, s.detail, _where(s.evidence, nodes)])
         out.block(fit_table(rows_s, ["UTC", "severity", "kind", "detail", "evidence"], w, drop=("severity",)))
     _inputs(out, report)
-    others = [m for m in report.warnings if not _is_caveat(m)]
-    if others:
-        out.heading(f"Warnings ({len(others)})")
-        for msg in others[:MAX_WARNINGS]:
-            out.para(msg, indent="    ", first="  - ")
-        if len(others) > MAX_WARNINGS:
-            out.line(f"  ... {len(others) - MAX_WARNINGS} more (see --format json)")
+    _messages(out, "Warnings", [m for m in report.warnings if not _is_caveat(m)], "-")
     for cls in sorted({i.classification for i in report.incidents}):
         out.heading(f"The technote's {cls} checklist")
         for i, a in enumerate(CLIENT_SIDE if cls == "client-side" else SERVER_WIDE, 1):
             out.para(a, indent="      ", first=f"  {i:>2}. ")
     return "\n".join(out.lines) + "\n"
+
+
+def _messages(out: _Out, title: str, messages: list[str], mark: str) -> None:
+    if not messages:
+        return
+    out.heading(f"{title} ({len(messages)})")
+    for msg in messages[:MAX_WARNINGS]:
+        out.para(msg, indent="    ", first=f"  {mark} ")
+    if len(messages) > MAX_WARNINGS:
+        out.line(f"  ... {len(messages) - MAX_WARNINGS} more (see --format json)")
 
 
 def _inputs(out: _Out, report: Report) -> None:
