@@ -20,14 +20,25 @@ def render(report: Report, width: int = 100) -> str:
         if f.duplicates:
             note += f"; {f.duplicates} repeated event(s)"
         rows.append(
-            [relative(f.path, base), f.family, f.node or "-", f.lines, f.parsed, f.unparsed,
-             iso_z(f.first) or "-", iso_z(f.last) or "-", note]
+            [relative(f.path, base), f.family, f.node or "-", f.node_source if f.skipped is None else "-", f.lines,
+             f.parsed, f.unparsed, iso_z(f.first) or "-", iso_z(f.last) or "-", note]
         )  # fmt: skip
     for display, reason in report.skipped:
-        rows.append([relative(display, base), "-", "-", 0, 0, 0, "-", "-", f"skipped: {reason}"])
-    headers = ["file", "family", "node", "lines", "parsed", "unparsed", "first (UTC)", "last (UTC)", "notes"]
+        rows.append([relative(display, base), "-", "-", "-", 0, 0, 0, "-", "-", f"skipped: {reason}"])
+    headers = [
+        "file",
+        "family",
+        "node",
+        "node from",
+        "lines",
+        "parsed",
+        "unparsed",
+        "first (UTC)",
+        "last (UTC)",
+        "notes",
+    ]
     out = [f"files below: {base}"] if base else []
-    out.append(fit_table(rows, headers, width, drop=("first (UTC)", "last (UTC)", "node")))
+    out.append(fit_table(rows, headers, width, drop=("first (UTC)", "last (UTC)", "node from")))
     used = [f for f in report.files if f.skipped is None]
     total = sum(f.lines for f in used)
     parsed = sum(f.parsed for f in used)

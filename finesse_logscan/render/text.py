@@ -83,7 +83,7 @@ def cut_middle(text: str, width: int) -> str:
         return text
     if width < 7:
         return cut(text, width)
-    head = (width - 3) // 3
+    head = (width - 3) // 5  # the end says most: the file and its line
     return text[:head] + ELLIPSIS + text[len(text) - (width - 3 - head) :]
 
 
