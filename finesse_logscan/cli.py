@@ -319,10 +319,48 @@ def cli() -> None:
     type=click.Path(dir_okay=False, writable=True),
     help="Write the report here instead of stdout.",
 )
+@click.option(
+    "--events",
+    "events_file",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Also write every event of the timeline to FILE (.csv, .ndjson or .parquet; schema in README).",
+)
+@click.option(
+    "--html",
+    "html_file",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Also write a self-contained HTML report (charts inline; needs the 'html' extra).",
+)
 @layout_options
-def analyze(fmt: str, output: str | None, width: int | None, color: bool | None, **kw: Any) -> None:
+def analyze(
+    fmt: str,
+    output: str | None,
+    events_file: str | None,
+    html_file: str | None,
+    width: int | None,
+    color: bool | None,
+    **kw: Any,
+) -> None:  # fmt: skip
     """Diagnose the bundle(s) at PATHS: who dropped, when, why, client-side or server-wide."""
-    report = run_scan(kw)
+    if html_file:
+        import importlib.util
+
+        if importlib.util.find_spec("plotly") is None:
+            raise LogscanError("--html needs Plotly: pip install 'finesse-logscan[html]'")
+    report = run_scan(kw, keep_events=events_file is not None)
+    if html_file:
+        from .render import html
+
+        write_file(html_file, html.render(report.shown(), build_options(kw).thresholds))
+    if events_file:
+        from . import export
+
+        try:
+            export.write(events_file, report.event_table)
+        except export.ExportError as exc:
+            raise LogscanError(str(exc)) from exc
     to_file = bool(output and output != "-")
     emit(render_report(report.shown(), fmt, width, color, to_file), output, color)
 

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime
 from itertools import chain, islice
+from typing import Any
 
 from . import __version__, nodes, signatures
 from .agents import reconcile_client_agents
@@ -24,7 +25,7 @@ from .report import Evidence, FileInfo, Filter, NodeInfo, Report
 from .routing import SNIFF_LINES, node_for, node_from_path, route, route_by_name
 from .textlines import Chunk, Damage, Line, as_utf8_stream, iter_chunks
 from .timeline import Timeline, build
-from .timestamps import format_offset
+from .timestamps import format_offset, iso_z
 from .timezones import OffsetResolver, parse_zone
 
 logger = logging.getLogger(__name__)
@@ -169,6 +170,7 @@ def scan(paths: Sequence[str], options: ScanOptions | None = None) -> Report:
         warnings=warnings + node_notes + agent_notes + findings.warnings,
         timeline=_chain_timeline(findings, resolver),
         events=_all_events(timeline, resolver) if opts.keep_events else [],
+        event_table=_event_table(timeline, resolver) if opts.keep_events else [],
         skipped=list(reader.notes.skipped),
         errors=list(reader.notes.errors),
         agents_seen=len({e.agent for e in timeline.events if e.agent}),
@@ -375,6 +377,23 @@ def _warnings(
     if not any(f.skipped is None for f in files):
         out.append("no Finesse log found in the inputs")
     return out
+
+
+def _event_table(timeline: Timeline, resolver: OffsetResolver) -> list[dict[str, Any]]:
+    """Every event of the timeline as a flat row of the export schema (export.COLUMNS)."""
+    import json
+
+    rows: list[dict[str, Any]] = []
+    for ev in timeline.events:
+        attrs = {k: v for k, v in ev.attrs.items() if k not in ("sid", "name_candidates")}
+        rows.append({
+            "time_utc": iso_z(ev.time), "time_server_local": resolver.server_local(ev.node, ev.time),
+            "time_as_logged": ev.time_text, "node": ev.node, "agent": ev.agent,
+            "session": str(ev.attrs["sid"]) if "sid" in ev.attrs else None, "kind": str(ev.kind),
+            "family": ev.family, "attributes": json.dumps(attrs, sort_keys=True, ensure_ascii=False),
+            "file": ev.file, "line": ev.line,
+        })  # fmt: skip
+    return rows
 
 
 def _all_events(timeline: Timeline, resolver: OffsetResolver) -> list[Evidence]:

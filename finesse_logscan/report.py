@@ -218,6 +218,7 @@ class Report:
     errors: list[str] = field(default_factory=list)
     agents_seen: int = 0
     events: list[Evidence] = field(default_factory=list)  # every event, when asked (timeline --all)
+    event_table: list[dict[str, Any]] = field(default_factory=list)  # the same, for export (--events)
     filter: Filter = field(default_factory=Filter)
     totals: dict[str, int] = field(default_factory=dict)
     """Whole-bundle counts when `filter` narrowed the lists (disconnects, incidents, ...)."""
