@@ -482,3 +482,30 @@ def _describe(exc: BaseException) -> str:
     if name:
         return f"{name} ({text})" if text else name
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def read_lines(
+    paths: list[str], wanted: dict[str, set[int]], limits: Limits | None = None
+) -> dict[tuple[str, int], str]:
+    """The text of the given lines ({file display: line numbers}), read again from the inputs:
+    the original log lines an HTML report shows beside its evidence. Stops reading a file after
+    its last wanted line; damaged input gives fewer lines, never an error."""
+    from .textlines import Damage, as_utf8_stream, iter_lines
+
+    out: dict[tuple[str, int], str] = {}
+    reader = BundleReader(limits)
+    for src in reader.iter_sources(paths):
+        lines = wanted.get(src.display)
+        if not lines:
+            continue
+        last = max(lines)
+        try:
+            stream, _ = as_utf8_stream(src.stream)
+            for line in iter_lines(stream, Damage()):
+                if line.no in lines:
+                    out[(src.display, line.no)] = line.text
+                if line.no >= last:
+                    break
+        except CORRUPT_ERRORS:
+            continue
+    return out

@@ -349,11 +349,18 @@ def analyze(
 
         if importlib.util.find_spec("plotly") is None:
             raise LogscanError("--html needs Plotly: pip install 'finesse-logscan[html]'")
-    report = run_scan(kw, keep_events=events_file is not None)
+    report = run_scan(kw, keep_events=events_file is not None or html_file is not None)
     if html_file:
+        from .bundle import read_lines
         from .render import html
 
-        write_file(html_file, html.render(report.shown(), build_options(kw).thresholds))
+        shown = report.shown()
+        wanted: dict[str, set[int]] = {}
+        for ev in html.evidence_of(shown):
+            if ev.line:
+                wanted.setdefault(ev.file, set()).add(ev.line)
+        originals = read_lines(list(kw["paths"]), wanted, build_options(kw).limits)
+        write_file(html_file, html.render(shown, build_options(kw).thresholds, originals))
     if events_file:
         from . import export
 

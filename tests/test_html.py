@@ -73,6 +73,8 @@ def test_report_works_in_a_real_browser(
     requests = set(re.findall(r'"url":"(https?://[^"/]+)', (tmp_path / "net.json").read_text()))
     assert {u for u in requests if not u.endswith(BROWSER_OWN)} == set()
     assert dom.stdout.count("main-svg") >= 2  # the charts drew
+    assert "BOSH session" in dom.stdout  # the swimlane shows the sessions
+    assert "Closing idle session" in dom.stdout or "Presence" in dom.stdout  # evidence's original lines
     for d in data["disconnects"]:
         assert d["agent"] in dom.stdout
     shot = tmp_path / "report.png"

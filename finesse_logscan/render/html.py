@@ -15,7 +15,7 @@ import html
 from typing import Any
 
 from ..options import Thresholds
-from ..report import Report
+from ..report import Evidence, Report
 from .text import browser
 
 OUTCOME_COLOURS = {"forced-logout": "#c0392b", "recovered": "#27ae60", "unknown": "#7f8c8d",
@@ -31,7 +31,15 @@ def _e(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def render(report: Report, thresholds: Thresholds | None = None) -> str:
+def evidence_of(report: Report) -> list[Evidence]:
+    """Every evidence row the page shows (their original lines are read again for it)."""
+    out = [e for inc in report.incidents for e in inc.evidence]
+    return out + [e for d in report.disconnects for e in d.evidence]
+
+
+def render(
+    report: Report, thresholds: Thresholds | None = None, originals: dict[tuple[str, int], str] | None = None
+) -> str:
     try:
         import pandas as pd
         import plotly.graph_objects as go
@@ -57,6 +65,10 @@ def render(report: Report, thresholds: Thresholds | None = None) -> str:
     others = sorted(set(ev["agent"]) - set(dropped)) if len(ev) else []
     order = dropped + others
     lane = go.Figure()
+    spans = _sessions(report)
+    for i, (agent, first, last) in enumerate(spans):
+        lane.add_trace(go.Scatter(x=[first, last], y=[agent, agent], mode="lines", line={"color": "#aed6f1", "width": 6},
+                                  name="BOSH session", legendgroup="session", showlegend=i == 0, hoverinfo="skip"))  # fmt: skip
     if len(ev):
         lane.add_trace(go.Scatter(x=ev["time"], y=ev["agent"], mode="markers", name="chain events",
                                   marker={"size": 6, "color": "#95a5a6"}, text=ev["event"] + " " + ev["where"],
@@ -110,10 +122,26 @@ def render(report: Report, thresholds: Thresholds | None = None) -> str:
             title="Client clock drift and network round trip per agent", barmode="group", height=320
         )
         add(dl)
-    return _page(report, figures)
+    return _page(report, figures, originals or {})
 
 
-def _page(report: Report, figures: list[str]) -> str:
+def _sessions(report: Report) -> list[tuple[str, Any, Any]]:
+    """Each BOSH session's stretch of activity (its first and last activity lines) per agent."""
+    from datetime import datetime
+
+    edges: dict[tuple[str, str, str], list[datetime]] = {}
+    for row in report.event_table:
+        if (
+            row["agent"]
+            and row["session"]
+            and row["kind"] in ("bosh-request", "session-activity", "session-bound")
+        ):
+            t = datetime.fromisoformat(str(row["time_utc"]).replace("Z", "+00:00"))
+            edges.setdefault((row["agent"], row["node"] or "", row["session"]), []).append(t)
+    return [(_e(a), min(ts), max(ts)) for (a, _, _), ts in sorted(edges.items()) if len(ts) > 1]
+
+
+def _page(report: Report, figures: list[str], originals: dict[tuple[str, int], str]) -> str:
     parts = [f"<h1>{_e(report.verdict.upper())}</h1><p class='reason'>{_e(report.verdict_reason)}</p>"]
     n_agents = len({d.agent for d in report.disconnects})
     parts.append(f"<p>{len(report.disconnects)} disconnect(s) of {n_agents} agent(s) among {report.agents_seen} seen; "
@@ -123,7 +151,8 @@ def _page(report: Report, figures: list[str]) -> str:
     for inc in report.incidents:
         ds = [d for d in report.disconnects if d.incident == inc.id]
         ev_rows = "".join(
-            f"<tr><td>{_e(e.event)}</td><td>{_e(d.agent if d else '')}</td><td>{_e(e.time_text)}</td><td><code>{_e(e.where)}</code></td></tr>"
+            f"<tr><td>{_e(e.event)}</td><td>{_e(d.agent if d else '')}</td><td>{_e(e.time_text)}</td><td><code>{_e(e.where)}</code></td>"
+            f"<td><code class='line'>{_e(originals.get((e.file, e.line or 0), ''))}</code></td></tr>"
             for d, e in [(None, e) for e in inc.evidence] + [(d, e) for d in ds for e in d.evidence]
         )  # fmt: skip
         actions = "".join(f"<li>{_e(a)}</li>" for a in inc.recommended_actions)
@@ -131,7 +160,7 @@ def _page(report: Report, figures: list[str]) -> str:
             f"<section class='incident {_e(inc.classification)}'><h2>{_e(inc.id)} {_e(inc.classification)}</h2>"
             f"<p>{_e(inc.summary)}</p><p>agents: {_e(', '.join(inc.agents))}</p><h3>Recommended actions</h3><ol>{actions}</ol>"
             f"<details><summary>Evidence ({len(ds)} disconnect(s))</summary><table><tr><th>event</th><th>agent</th>"
-            f"<th>as logged</th><th>file:line</th></tr>{ev_rows}</table></details></section>"
+            f"<th>as logged</th><th>file:line</th><th>the line</th></tr>{ev_rows}</table></details></section>"
         )  # fmt: skip
     tl = "".join(
         f"<tr><td>{_e(e.time.isoformat() if e.time else '')}</td><td>{_e(e.server_local)}</td><td>{_e(e.agent or '')}</td>"
@@ -173,6 +202,7 @@ h1{margin-bottom:0}.reason{font-size:1.1em}
 table{border-collapse:collapse;font-size:.85em;margin:.5em 0}td,th{border:1px solid #ddd;padding:2px 6px;text-align:left}
 section.incident{border-left:4px solid #e67e22;padding-left:1em;margin:1em 0}
 section.server-wide{border-color:#c0392b}code{font-size:.95em}#filter{margin:.3em 0;padding:3px;width:20em}
+code.line{white-space:pre-wrap;word-break:break-all;font-size:.8em;color:#555}
 """
 _JS = """
 function filterRows(){const q=document.getElementById('filter').value.toLowerCase();
