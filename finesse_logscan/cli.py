@@ -304,9 +304,14 @@ def emit(text: str, output: str | None, color: bool | None = None) -> None:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="finesse-logscan")
-def cli() -> None:
+@click.option(
+    "--debug", is_flag=True, help="Let an internal error stop the run with its traceback (to report a bug)."
+)
+def cli(debug: bool) -> None:
     """Diagnose Cisco Finesse "Lost connection" (BOSH) disconnects from a diagnostics bundle
     (file get activelog /desktop recurs compress): folders, zip, tar.gz, nested, rotated."""
+    if debug:  # a parser's internal error then raises instead of becoming a warning
+        os.environ["FINESSE_LOGSCAN_STRICT"] = "1"
 
 
 @cli.command(epilog=REPORT_EXITS)

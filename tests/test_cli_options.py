@@ -243,3 +243,24 @@ def test_a_closed_pipe_ends_quietly(in_root: Path) -> None:
         shell=True, capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert proc.stdout.startswith("SERVER-WIDE") and proc.stderr == ""
+
+
+def test_debug_shows_an_internal_error(
+    tmp_path: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from finesse_logscan.parsers import openfire
+
+    n = Node(tmp_path)
+    n.full_drop("1001003", "aa11", 0, 300)  # web services still read when openfire breaks
+    root = str(n.write())
+
+    def broken(chunks, ctx):  # type: ignore[no-untyped-def]
+        raise ValueError("bug in our code")
+        yield
+
+    monkeypatch.setattr(openfire, "parse_chunks", broken)
+    monkeypatch.delenv("FINESSE_LOGSCAN_STRICT")
+    quiet = runner.invoke(cli, ["analyze", root, "--format", "json"])
+    assert quiet.exit_code == 0 and "internal error in the openfire parser" in quiet.output
+    loud = runner.invoke(cli, ["--debug", "analyze", root])
+    assert isinstance(loud.exception, ValueError) and "bug in our code" in str(loud.exception)
