@@ -38,6 +38,9 @@ def render(report: Report, width: int = 100) -> str:
         "notes",
     ]
     out = [f"files below: {base}"] if base else []
+    nodes = sorted({(f.node, f.node_source) for f in report.files if f.skipped is None and f.node}, key=str)
+    if nodes:
+        out.append("nodes: " + ", ".join(f"{name} (name from {source})" for name, source in nodes))
     out.append(fit_table(rows, headers, width, drop=("first (UTC)", "last (UTC)", "node from")))
     used = [f for f in report.files if f.skipped is None]
     total = sum(f.lines for f in used)
