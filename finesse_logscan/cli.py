@@ -547,7 +547,10 @@ def signatures_cmd(signatures_file: str | None, fmt: str) -> None:
     except signatures.SignatureError as exc:
         raise LogscanError(str(exc)) from exc
     sigs = signatures.active()
-    click.echo(signature_list.render_json(sigs) if fmt == "json" else signature_list.render(sigs), nl=False)
+    width = text_width(None, sys.stdout.isatty())
+    click.echo(
+        signature_list.render_json(sigs) if fmt == "json" else signature_list.render(sigs, width), nl=False
+    )
 
 
 @cli.command(

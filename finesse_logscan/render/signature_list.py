@@ -5,23 +5,29 @@ from __future__ import annotations
 import json
 import textwrap
 
-from tabulate import tabulate
-
 from ..signatures import Signature
+from .text import fit_table
 
 
-def render(sigs: tuple[Signature, ...]) -> str:
+def render(sigs: tuple[Signature, ...], width: int = 100) -> str:
     rows = [
         [s.id, s.severity, ", ".join(s.families), textwrap.shorten(s.title, 50), s.reference, s.source]
         for s in sigs
     ]
-    out = tabulate(
-        rows, headers=["id", "severity", "families", "title", "reference", "from"], tablefmt="simple"
+    out = fit_table(
+        rows, ["id", "severity", "families", "title", "reference", "from"], width, drop=("reference",)
     )
     return (
         out
-        + f"\n\n{len(sigs)} signature(s). Add your own in a TOML file of the same layout and give it with "
-        "--signatures FILE (or the 'signatures' setting); no code needed.\n"
+        + "\n\n"
+        + "\n".join(
+            textwrap.wrap(
+                f"{len(sigs)} signature(s). Add your own in a TOML file of the same layout and give it with "
+                "--signatures FILE (or the 'signatures' setting); no code needed.",
+                width,
+            )
+        )
+        + "\n"
     )
 
 
