@@ -202,7 +202,7 @@ def test_user_signatures_add_to_the_built_in_ones(tmp_path: Path, runner: CliRun
     assert any(
         s["kind"] == "known-defect" and "site-proxy-reset" in s["detail"] for s in data["server_events"]
     )
-    listing = runner.invoke(cli, ["signatures", "--signatures", str(sigs)]).output
+    listing = runner.invoke(cli, ["signatures", "--signatures", str(sigs)], env={"COLUMNS": "300"}).output
     assert "site-proxy-reset" in listing and str(sigs) in listing and "built-in" in listing
     without = json.loads(runner.invoke(cli, ["analyze", str(tmp_path / "b"), "--format", "json"]).output)
     assert not any("site-proxy-reset" in s["detail"] for s in without["server_events"])

@@ -87,7 +87,7 @@ def cut_middle(text: str, width: int) -> str:
     return text[:head] + ELLIPSIS + text[len(text) - (width - 3 - head) :]
 
 
-PATH_COLUMNS = frozenset({"evidence", "file:line", "file"})
+PATH_COLUMNS = frozenset({"evidence", "file:line", "file", "from"})
 """Columns cut in the middle, so the line number stays."""
 WHOLE_COLUMNS = frozenset({"UTC", "agent", "drop", "last poll", "idle close", "presence off", "logout"})
 """Columns never cut (times and agents are read whole or not at all)."""
