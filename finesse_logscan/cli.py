@@ -364,8 +364,9 @@ def analyze(
         for ev in html.evidence_of(shown):
             if ev.line:
                 wanted.setdefault(ev.file, set()).add(ev.line)
-        originals = read_lines(list(kw["paths"]), wanted, build_options(kw).limits)
-        write_file(html_file, html.render(shown, build_options(kw).thresholds, originals))
+        options = build_options(kw)
+        originals = read_lines(list(kw["paths"]), wanted, options.limits)
+        write_file(html_file, html.render(shown, options.thresholds, originals))
     if events_file:
         from . import export
 

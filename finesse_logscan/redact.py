@@ -191,7 +191,6 @@ class Result:
     files: int = 0
     lines: int = 0
     left_out: list[tuple[str, str]] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
     replaced: dict[str, int] = field(default_factory=dict)
 
 
@@ -260,7 +259,7 @@ def _text_sources(
     left_out: list[tuple[str, str]],
     dumps: list[SourceFile] | None = None,
     reader: BundleReader | None = None,
-) -> Iterator[tuple[SourceFile, None]]:
+) -> Iterator[SourceFile]:
     """Every text file of the inputs (valid until the iterator moves on); dumps go to `dumps`."""
     reader = reader or BundleReader(limits)
     for src in reader.iter_sources(paths):
@@ -271,7 +270,7 @@ def _text_sources(
             if dumps is not None:
                 dumps.append(src)
             continue
-        yield src, None
+        yield src
     for display, reason in reader.notes.skipped:
         left_out.append((display, reason))
     for err in reader.notes.errors:
@@ -298,7 +297,7 @@ def redact(
     names = Pseudonyms(key)
     red = Redactor(rules or builtin_rules(), names)
     result = Result()
-    for src, _ in _text_sources(paths, limits, []):  # pass 1: learn the identifying values
+    for src in _text_sources(paths, limits, []):  # pass 1: learn the identifying values
         red.learn(src.path)
         for text in _lines(src):
             red.learn(text)
@@ -307,7 +306,7 @@ def redact(
     dumps: list[SourceFile] = []
     reader = BundleReader(limits)
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        for src, _ in _text_sources(paths, limits, result.left_out, dumps, reader):  # pass 2: write
+        for src in _text_sources(paths, limits, result.left_out, dumps, reader):  # pass 2: write
             head: list[str] = []
             lines = _lines(src)
             for text in lines:
@@ -382,7 +381,7 @@ def check(
     """What still looks identifying in a (redacted) bundle: rule matches that are not tokens."""
     rules = rules or builtin_rules()
     found: list[Suspect] = []
-    for src, _ in _text_sources(paths, limits or Limits(), []):
+    for src in _text_sources(paths, limits or Limits(), []):
         for no, text in enumerate(_lines(src), 1):
             for rule in rules:
                 for m in rule.pattern.finditer(text):
