@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from functools import lru_cache
 
 from .event import Event
 
@@ -29,6 +30,7 @@ def normalize(agent: str | None) -> str | None:
     return a
 
 
+@lru_cache(maxsize=4096)  # a debug log names the same few hundred JIDs millions of times
 def agent_from_jid(jid: str) -> str | None:
     m = _JID.search(jid)
     return normalize(m.group("user")) if m else None

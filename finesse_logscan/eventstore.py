@@ -18,6 +18,42 @@ from datetime import datetime, timedelta
 
 from .event import AttrValue, Event, Kind
 
+ActivityItem = tuple[int, str, datetime, Kind, str | None, dict[str, AttrValue | None]]
+"""One activity line: (line, time as written, naive local time, kind, agent, attributes)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ActivitySource:
+    """Where a batch of activity lines comes from: what their Events share."""
+
+    file: str
+    family: str
+    node: str | None
+
+    def event(self, item: ActivityItem, run: str | None = None) -> Event:
+        line, time_text, local, kind, agent, attrs = item
+        clean: dict[str, AttrValue] = {k: v for k, v in attrs.items() if v is not None}
+        if run is not None:
+            clean["run"] = run
+        return Event(None, time_text, self.file, line, self.family, kind, agent, self.node, local, clean)
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityBatch:
+    """Consecutive activity lines of one file that are not (yet) Events: a busy debug log has
+    millions, and the store keeps only the few at the edges of each run of activity. A parser
+    may yield one in place of the activity Events it would give; `events()` gives those."""
+
+    source: ActivitySource
+    items: list[ActivityItem]
+
+    def events(self) -> list[Event]:
+        return [self.source.event(item) for item in self.items]
+
+
+_Shown = Event | tuple[ActivitySource, ActivityItem]
+"""An activity line as the store holds it: an Event, or a batch item not made an Event yet."""
+
 ACTIVITY_KINDS = frozenset({Kind.BOSH_REQUEST, Kind.SESSION_ACTIVITY, Kind.SESSION_BOUND})
 ACTIVITY_GAP = timedelta(seconds=40)
 """Longer than the 30 s BOSH poll: a quieter stretch ends an activity run."""
@@ -32,12 +68,13 @@ def activity_instant(ev: Event) -> datetime | None:
     return t - timedelta(milliseconds=int(ms)) if isinstance(ms, int) else t
 
 
-@dataclass
+@dataclass(slots=True)
 class _Run:
     first_instant: datetime
     last_instant: datetime
-    last_event: Event  # the event that showed the latest real activity
-    latest_check: Event  # the latest line about this session (may show it idle)
+    last_event: _Shown  # the line that showed the latest real activity
+    latest_check: _Shown  # the latest line about this session (may show it idle)
+    latest_check_time: datetime
 
 
 @dataclass
@@ -64,37 +101,57 @@ class EventStore:
         if isinstance(sid, str) and ev.agent:
             self.sid_agents[(ev.node, sid)] = ev.agent
         if ev.kind in ACTIVITY_KINDS:
-            self._activity(ev)
+            ident = str(sid) if sid else (f"agent:{ev.agent}" if ev.agent else None)
+            instant = activity_instant(ev)
+            if ident is not None and instant is not None:
+                self._activity((ev.node, ident), instant, _line_time(ev), ev)
         else:
             self.events.append(ev)
         return True
 
-    def _activity(self, ev: Event) -> None:
-        sid = ev.attrs.get("sid")
-        ident = str(sid) if sid else (f"agent:{ev.agent}" if ev.agent else None)
-        instant = activity_instant(ev)
-        if ident is None or instant is None:
-            return
-        key = (ev.node, ident)
-        if any(lo <= instant <= hi for lo, hi in self._spans.get(key, ())):
+    def add_batch(self, batch: ActivityBatch) -> None:
+        """The activity lines of `batch`, exactly as `add` takes each one's Event."""
+        source, sid_agents, activity = batch.source, self.sid_agents, self._activity
+        node = source.node
+        for item in batch.items:
+            _, _, local, _, agent, attrs = item
+            sid = attrs.get("sid")
+            if agent:
+                if isinstance(sid, str):
+                    sid_agents[(node, sid)] = agent
+                ident = str(sid) if sid else f"agent:{agent}"
+            elif sid:
+                ident = str(sid)
+            else:
+                continue
+            ms = attrs.get("ms_ago")
+            instant = local - timedelta(milliseconds=ms) if isinstance(ms, int) and ms else local
+            activity((node, ident), instant, local, (source, item))
+
+    def _activity(
+        self, key: tuple[str | None, str], instant: datetime, line_time: datetime, ev: _Shown
+    ) -> None:
+        spans = self._spans.get(key)
+        if spans and any(lo <= instant <= hi for lo, hi in spans):
             return  # a stretch already read from another copy of the log
         run = self._runs.get(key)
         if run is None:
             self.events.append(_mark(ev, "start"))
-            self._runs[key] = _Run(instant, instant, ev, ev)
+            self._runs[key] = _Run(instant, instant, ev, ev, line_time)
             return
         if instant - run.last_instant > ACTIVITY_GAP or run.first_instant - instant > ACTIVITY_GAP:
             self._close(key, run)
             self.events.append(_mark(ev, "start"))
-            self._runs[key] = _Run(instant, instant, ev, ev)
+            self._runs[key] = _Run(instant, instant, ev, ev, line_time)
             return
         if instant > run.last_instant:
             run.last_instant = instant
             run.last_event = ev
         elif instant < run.first_instant:
             run.first_instant = instant
-        if _line_time(ev) >= _line_time(run.latest_check):
+        if line_time >= run.latest_check_time:
             run.latest_check = ev
+            run.latest_check_time = line_time
 
     def _close(self, key: tuple[str | None, str], run: _Run) -> None:
         self._spans.setdefault(key, []).append((run.first_instant, run.last_instant))
@@ -128,8 +185,11 @@ def _frozen(attrs: object) -> tuple[tuple[str, AttrValue], ...]:
     return tuple(sorted(attrs.items())) if isinstance(attrs, dict) else ()
 
 
-def _mark(ev: Event, edge: str) -> Event:
-    return replace(ev, attrs={**ev.attrs, "run": edge})
+def _mark(ev: _Shown, edge: str) -> Event:
+    if isinstance(ev, Event):
+        return replace(ev, attrs={**ev.attrs, "run": edge})
+    source, item = ev
+    return source.event(item, edge)
 
 
 def _with_agent(ev: Event, agent: str) -> Event:

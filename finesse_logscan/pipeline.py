@@ -18,7 +18,7 @@ from .bundle import CORRUPT_ERRORS, BundleReader, DecompressionLimitError, Sourc
 from .classification import classify
 from .detectors import DETECTORS, Findings
 from .event import Event, Kind
-from .eventstore import EventStore
+from .eventstore import ActivityBatch, EventStore
 from .options import ScanOptions
 from .parsing import FileContext, OffsetRun
 from .report import Evidence, FileInfo, Filter, NodeInfo, Report
@@ -257,15 +257,23 @@ def _read_source(
     kept_before = store.duplicates
     chunks = chain(opened, it)
     parse_chunks = getattr(parser, "parse_chunks", None)
-    events: Iterator[Event] = (
+    events: Iterator[Event | ActivityBatch] = (
         parse_chunks(chunks, ctx) if parse_chunks is not None else parser.parse(_lines_of(chunks), ctx)
     )
     jid_events: list[Event] = []  # a few, for the node's name (JID domains)
     try:
-        for ev in events:
-            store.add(ev, fid)
-            if len(jid_events) < 200 and "jid" in ev.attrs:
-                jid_events.append(ev)
+        for got in events:
+            if isinstance(got, ActivityBatch):
+                store.add_batch(got)
+                for item in got.items if len(jid_events) < 200 else ():
+                    if item[5].get("jid") is not None:
+                        jid_events.append(got.source.event(item))
+                        if len(jid_events) == 200:
+                            break
+                continue
+            store.add(got, fid)
+            if len(jid_events) < 200 and "jid" in got.attrs:
+                jid_events.append(got)
         for _ in chunks:  # a parser that stopped early leaves lines: they count as unparsed
             pass
     except DecompressionLimitError:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re as stdlib_re  # plain literals: the faster engine for the per-record pre-check
 import tomllib
 from dataclasses import dataclass
 from functools import cache
@@ -130,14 +129,17 @@ def for_family(family: str) -> tuple[Signature, ...]:
 
 
 @cache
-def _prefilter(family: str) -> stdlib_re.Pattern[str] | None:
-    """All literals of a family's signatures in one alternation: one C-level search a record."""
-    literals = sorted({lit for s in for_family(family) for lit in s.literals})
-    return stdlib_re.compile("|".join(stdlib_re.escape(lit) for lit in literals)) if literals else None
+def _prefilter(family: str) -> tuple[str, ...]:
+    """All literals of a family's signatures: a record holding none of them matches none.
+    (One C substring search each beats one alternation regex: alternations defeat re's
+    literal search; measured ~2x on long web services records.)"""
+    return tuple(sorted({lit for s in for_family(family) for lit in s.literals}))
 
 
 def match(family: str, text: str) -> list[Signature]:
-    pre = _prefilter(family)
-    if pre is None or pre.search(text) is None:
+    for lit in _prefilter(family):
+        if lit in text:
+            break
+    else:
         return []
     return [s for s in for_family(family) if s.matches(text)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from functools import lru_cache
 
 MONTHS = {
     m: i
@@ -14,6 +15,16 @@ MONTHS = {
 
 def parse_offset(text: str) -> int | None:
     """'+0530', '-06:00', 'Z' -> minutes east of UTC."""
+    known = _OFFSETS.get(text)
+    if known is None and len(_OFFSETS) < 512:  # every web services line carries one
+        known = _OFFSETS[text] = (_parse_offset(text),)
+    return known[0] if known is not None else _parse_offset(text)
+
+
+_OFFSETS: dict[str, tuple[int | None]] = {}
+
+
+def _parse_offset(text: str) -> int | None:
     t = text.strip()
     if t in ("Z", "z", "UTC", "GMT"):
         return 0
@@ -70,7 +81,12 @@ def ciscolog_local(mon: str, day: str, year: str, hms: str, frac: str | None) ->
 
 
 def to_utc(local: datetime, offset_minutes: int) -> datetime:
-    return (local - timedelta(minutes=offset_minutes)).replace(tzinfo=UTC)
+    return (local - _minutes(offset_minutes)).replace(tzinfo=UTC)
+
+
+@lru_cache(maxsize=256)
+def _minutes(n: int) -> timedelta:
+    return timedelta(minutes=n)
 
 
 def parse_iso(text: str) -> datetime | None:

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from finesse_logscan.event import Event
+from finesse_logscan.eventstore import ActivityBatch
 from finesse_logscan.parsers import openfire
 from finesse_logscan.parsing import FileContext
 from finesse_logscan.textlines import Damage, iter_chunks
@@ -25,7 +28,7 @@ def _both(data: bytes, size: int) -> None:
     a, b = ctx(), ctx()
     line_events = list(openfire.parse((ln for c in iter_chunks(io.BytesIO(data), Damage(), size=size)
                                        for ln in c.iter_lines()), a))  # fmt: skip
-    bulk_events = list(openfire.parse_chunks(iter_chunks(io.BytesIO(data), Damage(), size=size), b))
+    bulk_events = _expanded(openfire.parse_chunks(iter_chunks(io.BytesIO(data), Damage(), size=size), b))
     assert bulk_events == line_events
     assert (b.parsed, b.unparsed, b.first, b.last, b.warnings) == (
         a.parsed,
@@ -34,6 +37,11 @@ def _both(data: bytes, size: int) -> None:
         a.last,
         a.warnings,
     )
+
+
+def _expanded(out: Iterable[Event | ActivityBatch]) -> list[Event]:
+    """The Events of the bulk path, batches of activity lines opened in place."""
+    return [e for item in out for e in (item.events() if isinstance(item, ActivityBatch) else [item])]
 
 
 def _sample_openfire_files() -> list[bytes]:
@@ -77,6 +85,24 @@ LINES = [
     "just text before or between records",
     "",
     "2017.06.17 00:16:11,5 comma fraction HTTP RECV(dd): <body/>",
+    # near the usual poll shapes that _fast_polls reads in bulk
+    """2017.06.17 00:16:12 HTTPBindLog: HTTP RECVD(ee): <body rid='7' sid="ee" xmlns="urn:x"/>""",
+    '2017.06.17 00:16:12 HTTP RECV(ff): <body sid="ff"/>',
+    '2017.06.17 00:16:12 HTTPBindLog: HTTP RECVD(gg): <body sid="gg" rid="8"><presence to="9@f.com"/></body>',
+    '2017.06.17 00:16:12 HTTPBindLog: HTTP RECVD(hh): <body sid="hh" rid="9" type="terminate"/>',
+    "2017.06.17 00:16:13 Session was last active 12 ms ago: 1001003@fin1.example.com/desktop",
+    "2017.06.17 00:16:13 Session 3445afbe was last active 5 ms ago: 1001003@fin1.example.com/desktop from IP 10.1.2.3",
+    "2017.06.17 00:16:13 Session (id=ii) was last active 0 ms ago:a@b@c/desktop",
+    "2017.06.17 00:16:13 Session (id=jj) was last active 0 ms ago:",
+    "1001004@fin1.example.com/desktop",
+    "2017.06.17 00:16:14 consumeResponse: y address: a@b id: kk address: c@d id: ll presence:",
+    "2017.06.17 00:16:14 consumeResponse: y address:\t a@b@c/x\tid: mm last active HTTP RECV(zz)",
+    "2017.06.17 00:16:14 consumeResponse: y address:",
+    'HTTPBindLog: HTTP RECVD(nn): <body sid="nn" rid="3"/>',
+    "  consumeResponse address: q@r id: ss",
+    "2017.06.17 00:16:15 Session (id=oo) was last active 3 ms ago: 1@f.com/desktop\r",
+    "2017.06.17 00:16:15  Session (id=pp) was last active 3 ms ago: 1@f.com/desktop",
+    "2017.06.17T00:16:15 HTTPBindLog: HTTP RECVD(qq): <body sid='qq' rid='4'/>\r",
 ]
 
 
@@ -91,6 +117,30 @@ def test_block_path_equals_line_path(rows: list[str], size: int, last_newline: b
     _both(data, size)
 
 
+USUAL = [
+    LINES[0],
+    LINES[1],
+    LINES[2],
+    LINES[3],
+    LINES[5],
+    LINES[7],
+    "2017.06.17 00:14:34 Session (id=f382a016) was last active 20 ms ago: 1001004@fin1.example.com/desktop",
+    '2017.06.17 00:14:34 HTTPBindLog: HTTP RECVD(f382a016): <body rid="13" sid="f382a016"/>',
+    "2017.06.17 00:14:34 HTTP RECVD(f382a016): <body/>",
+    "2017.06.17 00:14:34 consumeResponse: x address: 1001004@fin1.example.com/desktop id: f382a016 presence:\r",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    rows=st.lists(st.sampled_from(USUAL * 10 + LINES), max_size=60),
+    size=st.sampled_from([200, 1000, 4096]),
+)
+def test_block_path_equals_line_path_on_usual_polls(rows: list[str], size: int) -> None:
+    """Mostly the usual poll lines (read by _fast_polls), now and then an unusual one."""
+    _both(("\n".join(rows) + "\n").encode(), size)
+
+
 def test_a_quiet_record_between_polls_is_not_decoded(tmp_path: Path) -> None:
     """Jetty noise gives no event and costs no decoding: only trigger records are read."""
     noise = "".join(
@@ -98,6 +148,28 @@ def test_a_quiet_record_between_polls_is_not_decoded(tmp_path: Path) -> None:
     )
     data = (noise + LINES[0] + "\n" + noise).encode()
     ctx = FileContext("f", "openfire/debug.log", "openfire", "n")
-    events = list(openfire.parse_chunks(iter_chunks(io.BytesIO(data), Damage()), ctx))
+    events = _expanded(openfire.parse_chunks(iter_chunks(io.BytesIO(data), Damage()), ctx))
     assert [(e.kind, e.line) for e in events] == [("session-activity", 5001)]
     assert (ctx.parsed, ctx.unparsed) == (10001, 0)
+
+
+def test_the_usual_poll_lines_are_read_in_bulk() -> None:
+    """A debug log of the usual shape never falls back to decoding each poll's record."""
+    poll = [
+        "2017.06.17 00:14:34 REQUEST /http-bind/ on o.e.j.SelectChannelConnector@1@10.1.1.1:7443<->10.2.2.2:5",
+        '2017.06.17 00:14:34 HTTPBindLog: HTTP RECVD(f382a015): <body sid="f382a015" rid="12"/>',
+        "2017.06.17 00:14:34 consumeResponse: x status: 3 address: 1001003@fin1.example.com/desktop id: f382a015 presence:",
+        '<presence from="1001003@fin1.example.com/desktop">',
+        "</presence> rid: 12",
+        "2017.06.17 00:14:35 Session (id=f382a015) was last active 0 ms ago: 1001003@fin1.example.com/desktop",
+    ]
+    data = ("\n".join(poll * 50) + "\n").encode()
+    last = data.rindex(b"\n2017") + 1
+    polls = openfire._fast_polls(data, 0, last)
+    assert polls is not None
+    assert len(polls) == 3 * 50 - 1  # all but the last record, left open for the next chunk
+    kinds = sorted({kind for _, kind, _, _ in polls.values()})
+    assert kinds == ["bosh-request", "session-activity", "session-bound"]
+    # one unusual activity line and the chunk is read record by record instead
+    odd = data[:last].replace(b"was last active 0 ms ago: ", b"was last active 0 ms ago:\n", 1)
+    assert openfire._fast_polls(odd, 0, len(odd)) is None

@@ -133,6 +133,16 @@ def test_dump_times_from_container(tmp_path: Path) -> None:
         ),
         (
             "webservices",
+            "0000000001: 10.1.1.1: Mar 04 2026 14:00:00.000 -0600: %CCBU_CTIReader-3-CTI_ERROR: CTI LINK DOWN",
+            "cti-connection-lost",
+        ),
+        (
+            "webservices",
+            "0000000001: 10.1.1.1: Mar 04 2026 14:00:00.000 -0600: %CCBU_CTIReader-3-ERR: Lost connection to the CTI",
+            "cti-connection-lost",
+        ),
+        (
+            "webservices",
             "0000000001: 10.1.1.1: Mar 04 2026 14:00:00.000 -0600: %CCBU_x-3-ERR: Invalid character found in request",
             "CSCva72280",
         ),

@@ -18,6 +18,7 @@ from typing import cast
 from .. import signatures
 from ..agents import agent_from_jid, find_agent
 from ..event import AttrValue, Event, Kind
+from ..eventstore import ActivityBatch, ActivityItem, ActivitySource
 from ..parsing import MAX_RECORD_CHARS, FileContext
 from ..textlines import Chunk, Line
 from ..timestamps import openfire_local
@@ -114,9 +115,10 @@ def parse(lines: Iterable[Line], ctx: FileContext) -> Iterator[Event]:
     yield from p.finish()
 
 
-def parse_chunks(chunks: Iterable[Chunk], ctx: FileContext) -> Iterator[Event]:
+def parse_chunks(chunks: Iterable[Chunk], ctx: FileContext) -> Iterator[Event | ActivityBatch]:
     """Same events and counts as `parse`, from blocks of lines: in a clean ASCII block only the
-    records that hold a trigger literal are decoded (most of a debug log is Jetty noise); any
+    records that hold a trigger literal are decoded (most of a debug log is Jetty noise), and
+    the usual BOSH poll lines come as `ActivityBatch`es (their Events only when asked); any
     block with something unusual (ANSI colours, damage, times going back, impossible dates)
     is read line by line."""
     p = _Parser(ctx)
@@ -138,7 +140,8 @@ class _Parser:
         self.rec: _Record | None = None
         self.prev_local: datetime | None = None
         self.cached_key, self.cached_local = "", cast(datetime | None, None)
-        self.ready: list[Event] = []  # events of records finished by the block path
+        self.source = ActivitySource(ctx.display, NAME, ctx.node)
+        self.ready: list[Event | ActivityBatch] = []  # what records finished by the block path gave
 
     def line(self, no: int, text: str) -> Iterator[Event]:
         ctx = self.ctx
@@ -179,7 +182,7 @@ class _Parser:
             yield from _events(self.rec, self.ctx)
             self.rec = None
 
-    def drain(self) -> Iterator[Event]:
+    def drain(self) -> Iterator[Event | ActivityBatch]:
         ready, self.ready = self.ready, []
         yield from ready
 
@@ -227,9 +230,32 @@ class _Parser:
         while not _is_header_at(data, last_start):
             last_start = _line_start(data, last_start - 1)
         full = {_record_start(data, hit, first_header) for hit in rare(data)}
-        polls = {_record_start(data, hit, first_header) for hit in _activity_hits(data)} - full
         line_no = chunk.first
         pos = 0
+        fast = _fast_polls(data, first_header, last_start)
+        if fast is not None:  # every activity line has its usual shape: no record is decoded
+            items: list[ActivityItem] = []
+            source = self.source
+            for start in sorted(full.union(fast)):
+                if start < first_header or start == last_start:
+                    continue  # part of the record finished above, or of the one left open
+                line_no += data.count(b"\n", pos, start)
+                pos = start
+                if start in full:
+                    if items:
+                        self.ready.append(ActivityBatch(source, items))
+                        items = []
+                    rec, _ = self._decode_record(data, start, line_no)
+                    self.ready.extend(_events(rec, ctx))
+                else:
+                    stamp, kind, agent, attrs = fast[start]
+                    items.append((line_no, stamp.decode(), times[stamp], kind, agent, attrs))
+            if items:
+                self.ready.append(ActivityBatch(source, items))
+            line_no += data.count(b"\n", pos, last_start)
+            self.rec, _ = self._decode_record(data, last_start, line_no)
+            return True
+        polls = {_record_start(data, hit, first_header) for hit in _activity_hits(data)} - full
         for start in sorted(full | polls):
             if start < first_header or start == last_start:
                 continue  # part of the record finished above, or of the one left open
@@ -321,6 +347,74 @@ def _record_start(data: bytes, hit: int, floor: int) -> int:
     return max(pos, floor) if pos >= floor else pos
 
 
+# The usual shapes of the three activity lines (several per BOSH poll), found in bulk: each
+# regex starts with a literal (a fast C search) and reads the header behind it (a fixed-width
+# look-behind: Finesse's `YYYY.MM.DD HH:MM:SS ` with no level or logger). Each gives exactly what
+# `_activity` gives on that record; `_fast_polls` proves every activity literal was read so.
+_FAST_STAMP = rb"\n(\d{4}\.\d\d\.\d\d[ T]\d\d:\d\d:\d\d) "
+_NEXT_HEADER = rb"(?=\r?\n(?:\d{4}\.[^\n]{2}\.[^\n]{2}[ T][^\n]{2}:[^\n]{2}:[^\n]{2}(?:[.,]\d{1,6})?(?:[ \t]|\r(?!\n))|\Z))"
+_FAST_ACTIVE = re.compile(
+    rb"Session(?<=" + _FAST_STAMP + rb"Session)(?: \(id=([\w-]+)\)| ([0-9a-fA-F][\w-]*))?"
+    rb" was last active (\d+) ms ago:?[ \t]*(\S+@\S+?)(?=\s|\Z)"
+)
+_RECV_REST = rb"D?\(([\w-]+)\)(?:[^\n@]*?\brid=[\"']?(\d+))?[^\n@]*" + _NEXT_HEADER  # one line, no JID
+_FAST_RECV = (
+    re.compile(rb"HTTP RECV(?<=" + _FAST_STAMP + rb"HTTPBindLog: HTTP RECV)" + _RECV_REST),
+    re.compile(rb"HTTP RECV(?<=" + _FAST_STAMP + rb"HTTP RECV)" + _RECV_REST),
+)
+_FAST_CONSUME = re.compile(
+    rb"consumeResponse(?<=" + _FAST_STAMP + rb"consumeResponse)(?:(?!address:)[^\n])*"
+    rb"address:[ \t]*(\S+@\S+)[ \t]+id:[ \t]*([\w-]+)"
+)
+
+
+_Poll = tuple[bytes, Kind, str | None, dict[str, AttrValue | None]]
+
+
+def _fast_polls(data: bytes, lo: int, hi: int) -> dict[int, _Poll] | None:
+    """The activity records between offsets lo and hi (record starts) of a clean chunk, by
+    their start: (time text, kind, agent, attributes). None when any activity literal there is
+    not in one of the usual shapes (or a record holding it may read differently): the caller
+    then takes each record as `_events` would."""
+    seg = b"\n" + data[lo:hi]  # seg[i] is data[lo + i - 1]
+    out: dict[int, _Poll] = {}
+
+    def start(m: re.Match[bytes]) -> int:  # the record's offset in data
+        return seg.rfind(b"\n", 0, m.start()) + lo
+
+    for m in _FAST_ACTIVE.finditer(seg):
+        stamp, sid1, sid2, ms, jid = m.groups()
+        sid, who = sid1 or sid2, jid.decode()
+        attrs: dict[str, AttrValue | None] = {
+            "sid": sid.decode() if sid else None,
+            "ms_ago": int(ms),
+            "jid": who,
+        }
+        out[start(m)] = (stamp, Kind.SESSION_ACTIVITY, agent_from_jid(who), attrs)
+    found = len(out)
+    if found != seg.count(b"last active"):
+        return None
+    for rx in _FAST_RECV:
+        for m in rx.finditer(seg):
+            stamp, sid, rid = m.groups()
+            out[start(m)] = (
+                stamp,
+                Kind.BOSH_REQUEST,
+                None,
+                {"sid": sid.decode(), "rid": rid.decode() if rid else None},
+            )
+    if len(out) - found != seg.count(b"HTTP RECV"):
+        return None
+    found = len(out)
+    for m in _FAST_CONSUME.finditer(seg):
+        stamp, jid, sid = m.groups()
+        who = jid.decode()
+        out[start(m)] = (stamp, Kind.SESSION_BOUND, agent_from_jid(who), {"sid": sid.decode(), "jid": who})
+    if len(out) - found != seg.count(b"consumeResponse"):
+        return None
+    return out
+
+
 def _activity_hits(data: bytes) -> Iterator[int]:
     for literal in _ACTIVITY_BYTES:
         pos = data.find(literal)
@@ -333,10 +427,13 @@ _ACTIVITY_BYTES = tuple(t.encode() for t in ACTIVITY_TRIGGERS)
 
 
 def _rare_finder() -> Callable[[bytes], list[int]]:
-    """Offsets of the rare trigger literals (and the signatures' literals) in a chunk: one pass
+    """Offsets of the rare trigger literals (and the signatures' literals, and "terminate",
+    which turns a BOSH request into a session's end) in a chunk: one pass
     of RE2 (a DFA: one scan whatever the number of literals) when installed, else one C
     search per literal."""
-    literals = sorted({*TRIGGERS[3:], *(lit for sig in signatures.for_family(NAME) for lit in sig.literals)})
+    literals = sorted(
+        {*TRIGGERS[3:], "terminate", *(lit for sig in signatures.for_family(NAME) for lit in sig.literals)}
+    )
     encoded = [lit.encode() for lit in literals]
     try:
         import re2

@@ -248,6 +248,24 @@ def _presence_direction(mn: str, tags: dict[str, str], text: str) -> Kind | None
     return None
 
 
+def _decoded_cti(rec: _Record, ctx: FileContext, body: str) -> Iterator[Event]:
+    """A decoded CTI message: kept for a logout, a not-ready, a login or reason code 255."""
+    if "agentState" not in body:
+        return
+    flat = body.replace("\n", " ")
+    st = _STATE.search(flat)
+    if not st:
+        return
+    name = st["name"] or CTI_STATES.get(int(st["num"]), st["num"])
+    if name not in _KEEP_STATES and "255" not in flat:
+        return  # neither a state we keep nor reason code 255 (the case-blind search is costly)
+    reason = _REASON.search(flat)
+    code = int(reason["code"]) if reason else None
+    if name in _KEEP_STATES or code == 255:
+        tags, _ = split_tags(body)
+        yield _ev(rec, ctx, Kind.CTI_AGENT_STATE, _agent(tags, flat), state=name, reason_code=code)
+
+
 def _events(rec: _Record, ctx: FileContext) -> Iterator[Event]:
     mn = rec.mn
     for sig in signatures.match(NAME, rec.body):
@@ -264,6 +282,9 @@ def _events(rec: _Record, ctx: FileContext) -> Iterator[Event]:
                 return
         else:
             return
+    if family == "decoded-cti":  # most CTI events: decided before the tags are split
+        yield from _decoded_cti(rec, ctx, body)
+        return
     tags, text = split_tags(body)
     flat = body.replace("\n", " ")
     if family == "presence-driven-logout":
@@ -280,15 +301,6 @@ def _events(rec: _Record, ctx: FileContext) -> Iterator[Event]:
                   reason_code=int(reason["code"]) if reason else None,
                   force=int(force["f"]) if force else None,
                   state=CTI_STATES.get(int(state["num"])) if state else None)  # fmt: skip
-    elif family == "decoded-cti":
-        st = _STATE.search(flat) if "agentState" in flat else None
-        if not st:
-            return
-        name = st["name"] or CTI_STATES.get(int(st["num"]), st["num"])
-        reason = _REASON.search(flat)
-        code = int(reason["code"]) if reason else None
-        if name in _KEEP_STATES or code == 255:
-            yield _ev(rec, ctx, Kind.CTI_AGENT_STATE, _agent(tags, flat), state=name, reason_code=code)
     elif family == "presence":
         direction = _presence_direction(mn, tags, text)
         if direction is not None:
