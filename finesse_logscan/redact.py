@@ -194,6 +194,27 @@ class Result:
     replaced: dict[str, int] = field(default_factory=dict)
 
 
+CACHE_CHARS = 32 * 1024 * 1024
+"""Text kept in the memo of lines already redacted (it is emptied when full)."""
+
+
+def _split_stamp(text: str) -> tuple[str, str]:
+    """('YYYY.MM.DD HH:MM:SS ', message) for an openfire line, else ('', text). A debug log
+    repeats the same few hundred messages (Jetty noise around every BOSH poll) under new
+    times: each message is redacted once. A timestamp identifies nobody and is kept."""
+    if (
+        len(text) > 20
+        and text[19] == " "
+        and text[4] == "."
+        and text[7] == "."
+        and text[13] == ":"
+        and text[16] == ":"
+        and text[:4].isdigit()
+    ):
+        return text[:20], text[20:]
+    return "", text
+
+
 class Redactor:
     def __init__(self, rules: tuple[Rule, ...], names: Pseudonyms) -> None:
         self.rules = rules
@@ -201,8 +222,30 @@ class Redactor:
         self.learned: dict[str, str] = {}  # value -> kind, replaced wherever it stands as a word
         self._words: Any = None  # a compiled pattern (RE2 or re)
         self.counts: dict[str, int] = {}
+        self._done: dict[str, tuple[str, tuple[tuple[str, int], ...]]] = {}  # message -> (redacted, counts)
+        self._learnt: set[str] = set()  # messages already learnt from
+        self._cached_chars = 0
+        self._delta: dict[str, int] = {}
+
+    def _remember(self, text: str) -> bool:
+        """Count `text` against the memo's size; False (memo emptied) when it is full."""
+        self._cached_chars += len(text)
+        if self._cached_chars > CACHE_CHARS:
+            self._done.clear()
+            self._learnt.clear()
+            self._cached_chars = 0
+            return False
+        return True
 
     def learn(self, text: str) -> None:
+        _, message = _split_stamp(text)
+        if message in self._learnt:
+            return
+        if self._remember(message):
+            self._learnt.add(message)
+        self._learn(text)
+
+    def _learn(self, text: str) -> None:
         for rule in self.rules:
             if rule.learn and rule.may_match(text):
                 for m in rule.pattern.finditer(text):
@@ -226,6 +269,19 @@ class Redactor:
             self._words = re.compile(r"(?<![\w.-])(?:" + alternation + r")(?![\w-]|\.\w)")
 
     def line(self, text: str) -> str:
+        stamp, message = _split_stamp(text)
+        done = self._done.get(message)
+        if done is None:
+            self._delta = {}
+            done = (self._redact(message), tuple(self._delta.items()))
+            if self._remember(message):
+                self._done[message] = done
+        counts = self.counts
+        for kind, n in done[1]:
+            counts[kind] = counts.get(kind, 0) + n
+        return stamp + done[0]
+
+    def _redact(self, text: str) -> str:
         for rule in self.rules:
             if rule.may_match(text):
                 text = rule.pattern.sub(lambda m, r=rule: self._swap(m, r), text)
@@ -238,7 +294,7 @@ class Redactor:
         if not value or is_token(value):
             return str(whole)
         token = self.names.token(rule.kind, value)
-        self.counts[rule.kind] = self.counts.get(rule.kind, 0) + 1
+        self._delta[rule.kind] = self._delta.get(rule.kind, 0) + 1
         start, end = m.span(rule.group)
         return str(whole[: start - m.start()] + token + whole[end - m.start() :])
 
@@ -246,7 +302,7 @@ class Redactor:
         kind = self.learned.get(value)
         if kind is None:
             return value
-        self.counts[kind] = self.counts.get(kind, 0) + 1
+        self._delta[kind] = self._delta.get(kind, 0) + 1
         return self.names.token(kind, value)
 
     def path(self, path: str) -> str:

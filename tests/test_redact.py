@@ -206,3 +206,34 @@ def test_rules_are_data_and_extendable(tmp_path: Path) -> None:
     redact([str(root)], str(out), KEY, load_rules(str(extra)))
     with zipfile.ZipFile(out) as zf:
         assert all("B0042X" not in zf.read(name).decode() for name in zf.namelist())
+
+
+@pytest.mark.parametrize("memo_chars", [10**9, 150])
+def test_a_repeated_message_is_redacted_once_and_counted_each_time(
+    monkeypatch: pytest.MonkeyPatch, memo_chars: int
+) -> None:
+    """Openfire repeats messages under new times: the memo gives the same text and counts as
+    redacting each line, whether it holds them all or keeps being emptied."""
+    from finesse_logscan import redact as redact_module
+
+    monkeypatch.setattr(redact_module, "CACHE_CHARS", memo_chars)
+    lines = [
+        f"2026.03.04 08:00:{s:02d} REQUEST /http-bind/ on x@10.10.20.11:7443<->10.30.1.59:61853"
+        for s in range(3)
+    ] + [f"2026.03.04 08:00:{s:02d} Session (id=ab) was last active 0 ms ago: 1001003@fin1.example.com/desktop"
+         for s in range(3)]  # fmt: skip
+    fresh = redact_module.Redactor(builtin_rules(), Pseudonyms(b"k" * 32))
+    memo = redact_module.Redactor(builtin_rules(), Pseudonyms(b"k" * 32))
+    for red in (fresh, memo):
+        for text in lines:
+            red.learn(text)
+        red.freeze()
+    expected = []
+    for text in lines:
+        fresh._done.clear()  # no memo: each line redacted on its own
+        expected.append(fresh.line(text))
+    assert [memo.line(text) for text in lines] == expected
+    assert memo.counts == fresh.counts
+    assert memo.counts["ip"] == 6  # one per line, memo or not
+    assert [t[:20] for t in expected] == [t[:20] for t in lines]  # the times are kept
+    assert not any("10.30.1.59" in t or "1001003" in t for t in expected)
