@@ -13,7 +13,6 @@ import bz2
 import contextlib
 import gzip
 import io
-import logging
 import lzma
 import os
 import stat
@@ -27,8 +26,6 @@ from pathlib import Path
 from typing import BinaryIO, cast
 
 from .rotation import read_order
-
-logger = logging.getLogger(__name__)
 
 GiB = 1024**3
 MiB = 1024**2
@@ -363,8 +360,8 @@ class BundleReader:
                     fh = cast(BinaryIO | None, tf.extractfile(member))
                     if fh is None:
                         continue
-                    yield from self._member(
-                        fh, mdisplay, member.name, input_name, float(member.mtime), member.size, depth
+                    yield from self._expand(
+                        fh, mdisplay, member.name, input_name, float(member.mtime), member.size, depth + 1
                     )
         except DecompressionLimitError:
             raise
@@ -402,8 +399,8 @@ class BundleReader:
                 with raw:
                     capped = _capped(raw, self.budget, mdisplay, info.compress_size or None)  # type: ignore[arg-type]
                     try:
-                        for src in self._member(
-                            capped, mdisplay, info.filename, input_name, None, info.file_size, depth
+                        for src in self._expand(
+                            capped, mdisplay, info.filename, input_name, None, info.file_size, depth + 1
                         ):
                             if src.mtime is None and src.mtime_local is None:
                                 src.mtime_local = _zip_time(info)
@@ -412,18 +409,6 @@ class BundleReader:
                         raise
                     except CORRUPT_ERRORS as exc:
                         self.notes.error(f"{mdisplay}: {_describe(exc)}")
-
-    def _member(
-        self,
-        fh: BinaryIO,
-        display: str,
-        name: str,
-        input_name: str,
-        mtime: float | None,
-        size: int | None,
-        depth: int,
-    ) -> Iterator[SourceFile]:
-        yield from self._expand(fh, display, name, input_name, mtime, size, depth + 1)
 
 
 def _teller(stream: BinaryIO) -> Callable[[], int] | None:

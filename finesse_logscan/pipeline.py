@@ -30,7 +30,6 @@ from .timezones import OffsetResolver, parse_zone
 
 logger = logging.getLogger(__name__)
 
-_READ_ERRORS = CORRUPT_ERRORS
 STRICT_ENV = "FINESSE_LOGSCAN_STRICT"
 """Set (tests do) to let an internal error in a parser raise instead of becoming a warning."""
 
@@ -238,7 +237,7 @@ def _read_source(
                 break
     except DecompressionLimitError:
         raise
-    except _READ_ERRORS as exc:
+    except CORRUPT_ERRORS as exc:
         return FileInfo(src.display, "unknown", node, skipped=f"cannot read: {exc}"), None, []
     r = route(src.path, head_text)
     if r.parser is None:
@@ -278,7 +277,7 @@ def _read_source(
             pass
     except DecompressionLimitError:
         raise
-    except _READ_ERRORS as exc:
+    except CORRUPT_ERRORS as exc:
         ctx.warn(f"reading stopped after line {counted.count}: {exc}")
     except Exception as exc:  # a parser bug must not lose the rest of the bundle...
         if os.environ.get(STRICT_ENV):  # ...but fails loudly in tests

@@ -46,7 +46,7 @@ class Evidence:
         return f"{name}:{self.line}" if self.line else name
 
     def to_dict(self) -> dict[str, Any]:
-        return {"file": self.file, "line": self.line, "event": self.event}
+        return {"file": self.file, "line": self.line, "event": self.event, "time": iso_z(self.time)}
 
 
 @dataclass
@@ -131,7 +131,7 @@ class Incident:
         return {"id": self.id, "classification": self.classification, "start": iso_z(self.start),
                 "end": iso_z(self.end), "agents": list(self.agents), "disconnects": self.disconnects,
                 "summary": self.summary, "recommended_actions": list(self.recommended_actions),
-                "nodes": list(self.nodes)}  # fmt: skip
+                "nodes": list(self.nodes), "evidence": [e.to_dict() for e in self.evidence]}  # fmt: skip
 
 
 @dataclass
@@ -163,6 +163,7 @@ class ServerEvent:
 
     def to_dict(self) -> dict[str, Any]:
         return {"time": iso_z(self.time), "node": self.node, "kind": self.kind, "detail": self.detail,
+                "severity": self.severity, **({"signature": self.signature} if self.signature else {}),
                 "evidence": {"file": self.evidence.file, "line": self.evidence.line}}  # fmt: skip
 
 
@@ -256,6 +257,7 @@ class Report:
             "schema_version": SCHEMA_VERSION,
             "tool": {"name": "finesse-logscan", "version": self.tool_version},
             "verdict": self.verdict,
+            "verdict_reason": self.verdict_reason,
             "window": {"start": iso_z(self.window_start), "end": iso_z(self.window_end)},
             "nodes": [n.to_dict() for n in self.nodes],
             "files": [f.to_dict() for f in self.files if f.skipped is None],

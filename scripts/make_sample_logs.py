@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Write the realistic sample bundles in sample_logs/ (and bigger ones for benchmarks).
 
-Every line follows the layouts in shared/reference/log-formats.md. The values are invented.
+Every line follows the layouts the parsers document (from the technote and Openfire). The values are invented.
     python scripts/make_sample_logs.py                 # rewrite sample_logs/
     python scripts/make_sample_logs.py --scale 500 --hours 8 --out /tmp/big   # benchmark bundle
 """

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from finesse_logscan.parsing import FileContext
 from finesse_logscan.textlines import Line
@@ -57,3 +57,9 @@ def write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def ended_cleanly(result: Result) -> bool:
+    """The command ended by itself (an exit status), not by an uncaught exception: CliRunner
+    keeps that in `result.exception` and never prints its traceback into the output."""
+    return result.exception is None or isinstance(result.exception, SystemExit)

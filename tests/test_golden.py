@@ -108,3 +108,30 @@ def test_crash_sample_diagnosis(in_root: Path) -> None:
     assert [i["disconnects"] for i in data["incidents"]] == [10]
     assert {d["outcome"] for d in data["disconnects"]} == {"forced-logout"}
     assert {d["reason_code"] for d in data["disconnects"]} == {255}
+
+
+def test_json_carries_what_the_text_shows(in_root: Path) -> None:
+    """The verdict's reason, each incident's cited evidence (with times), server events'
+    severity and signature: in the JSON as in the text; keys sorted at every level."""
+    out = _run(["analyze", "sample_logs/notification-service-crash.zip", "--format", "json"])
+    text = _run(["analyze", "sample_logs/notification-service-crash.zip", "--width", "1000"])
+    data = json.loads(out)
+    assert text.startswith(f"SERVER-WIDE: {data['verdict_reason']}\n")
+    cited = data["incidents"][0]["evidence"]
+    assert [(e["event"], e["time"]) for e in cited[:2]] == [
+        ("known-defect", "2026-03-04T20:05:58.000Z"),
+        ("known-defect", "2026-03-04T20:06:00.000Z"),
+    ]
+    assert cited[0]["file"].endswith("openfire/error.log") and cited[0]["line"] == 1
+    defects = {s["signature"]: s["severity"] for s in data["server_events"] if s["kind"] == "known-defect"}
+    assert defects == {"CSCva72280": "critical", "notification-service-oom": "critical"}
+    assert {s["severity"] for s in data["server_events"]} == {"critical", "warning"}
+
+    def sorted_everywhere(value: object) -> bool:
+        if isinstance(value, dict):
+            return list(value) == sorted(value) and all(sorted_everywhere(v) for v in value.values())
+        if isinstance(value, list):
+            return all(sorted_everywhere(v) for v in value)
+        return True
+
+    assert sorted_everywhere(json.loads(out))

@@ -10,9 +10,3 @@ from ..parsing import Parser
 from . import clientlog, coredump, heapdump, openfire, syslog, webservices
 
 PARSERS: tuple[Parser, ...] = (openfire, webservices, clientlog, syslog, coredump, heapdump)
-
-BY_NAME: dict[str, Parser] = {}
-for _p in PARSERS:
-    if _p.NAME in BY_NAME:  # pragma: no cover - guarded by tests
-        raise KeyError(f"duplicate parser name {_p.NAME}")
-    BY_NAME[_p.NAME] = _p

@@ -53,13 +53,11 @@ def path_hint(path: str) -> bool:
 
 
 def sniff(head: list[str]) -> bool:
-    hits = 0
+    """One record with the server's time or a drift line in the first lines is enough."""
     for line in head:
         m = RECORD.match(line)
         if m and (_SERVER_TIME.search(m["rest"]) or _DRIFT.search(line)):
-            hits += 1
-            if hits >= 1:
-                return True
+            return True
     return False
 
 

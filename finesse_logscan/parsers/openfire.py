@@ -1,6 +1,7 @@
 """Notification Service (Openfire fork) logs: debug.log, info.log, warn.log, error.log.
 
-Layouts (see shared/reference/log-formats.md section 1), all server local time, no offset:
+Layouts (Finesse's, from the technote; upstream Openfire's, from its source), all server local
+time, no offset:
   Finesse:        2017.06.17 00:16:04 <message>
   upstream 3.7+:  2017.06.17 00:16:04 org.jivesoftware.openfire.http.HttpSessionManager - <message>
   upstream 4.3+:  2020.01.05 10:11:12 INFO  [thread-1]: org.jivesoftware... - <message>
@@ -61,13 +62,8 @@ def path_hint(path: str) -> bool:
 
 
 def sniff(head: list[str]) -> bool:
-    hits = 0
-    for line in head:
-        if len(line) >= 19 and line[4:5] == "." and HEADER.match(_ANSI.sub("", line)):
-            hits += 1
-            if hits >= 1:
-                return True
-    return False
+    """One header line in the first lines is enough."""
+    return any(len(line) >= 19 and line[4:5] == "." and HEADER.match(_ANSI.sub("", line)) for line in head)
 
 
 _PREFIX = re.compile(

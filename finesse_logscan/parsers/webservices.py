@@ -1,6 +1,6 @@
 """Finesse web services logs: Desktop-webservices.YYYY-MM-DDTHH-MM-SS.mmm[.startup].log.
 
-CiscoLog layout (shared/reference/log-formats.md section 2):
+CiscoLog layout (as in the technote's web services lines):
   <seq>: <host>: <Mon DD YYYY HH:MM:SS.mmm> <+-HHMM>: %CCBU_<thread>-<sev>-<MNEMONIC>: %[k=v]...: <text>
 `seq: host: ` may be missing; host may be empty; the thread may contain '-', digits and spaces;
 mnemonics are matched by keyword with '_' and ' ' treated alike; tag values nest brackets.
