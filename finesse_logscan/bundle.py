@@ -360,9 +360,14 @@ class BundleReader:
                     fh = cast(BinaryIO | None, tf.extractfile(member))
                     if fh is None:
                         continue
-                    yield from self._expand(
-                        fh, mdisplay, member.name, input_name, float(member.mtime), member.size, depth + 1
-                    )
+                    try:
+                        yield from self._expand(
+                            fh, mdisplay, member.name, input_name, float(member.mtime), member.size, depth + 1
+                        )
+                    except DecompressionLimitError:
+                        raise
+                    except CORRUPT_ERRORS as exc:  # a damaged member (a cut .gz): the next ones are read
+                        self.notes.error(f"{mdisplay}: {_describe(exc)}")
         except DecompressionLimitError:
             raise
         except CORRUPT_ERRORS as exc:

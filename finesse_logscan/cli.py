@@ -20,7 +20,7 @@ from click.core import ParameterSource
 
 from . import __version__
 from .bundle import Limits
-from .options import ScanOptions, Thresholds
+from .options import ScanOptions, Thresholds, available_cores
 from .render import FORMATS, renderer
 from .status import FAIL_ON, ExitStatus, LogscanError
 
@@ -135,6 +135,8 @@ def input_options(f: F) -> F:
                      help="Settings file (default: .finesse-logscan.toml or [tool.finesse-logscan] in pyproject.toml, "
                           "searched from the current folder upward). Options given here override it."),
         click.option("-q", "--quiet", is_flag=True, help="No progress bar on stderr (there is none when stderr is not a terminal)."),
+        click.option("-j", "--jobs", type=click.IntRange(1), default=None, metavar="N",
+                     help="Processes parsing at once (default: every available core). Same report with any number."),
     ])  # fmt: skip
 
 
@@ -193,6 +195,7 @@ def build_options(
         ),
         limits=Limits(max_uncompressed_bytes=kw["max_uncompressed"], max_ratio=kw["max_ratio"]),
         signatures_file=kw.get("signatures_file"),
+        jobs=kw.get("jobs") or available_cores(),
         keep_events=keep_events,
         progress=progress,
     )

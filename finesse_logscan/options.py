@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from .bundle import Limits
+
+
+def available_cores() -> int:
+    """The cores this process may run on (the CLI's default --jobs)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - macOS, Windows
+        return os.cpu_count() or 1
 
 
 @dataclass(frozen=True)
@@ -40,6 +49,9 @@ class ScanOptions:
     """A TOML file of extra known-issue signatures, used beside the built-in ones."""
     keep_events: bool = False
     """Also list every event of the timeline in Report.events (the `timeline --all` view)."""
+    jobs: int = 1
+    """Processes parsing at once (the CLI's default: every available core); the report is the
+    same with any number (workers.py)."""
     progress: Callable[[int, int, str], None] | None = None
     """Called as reading goes on with (bytes read, bytes in all, file being read); bytes as the
     inputs lie on disk."""

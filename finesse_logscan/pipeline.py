@@ -12,7 +12,7 @@ from datetime import datetime
 from itertools import chain, islice
 from typing import Any
 
-from . import __version__, nodes, signatures
+from . import __version__, nodes, signatures, workers
 from .agents import reconcile_client_agents
 from .bundle import CORRUPT_ERRORS, BundleReader, DecompressionLimitError, SourceFile
 from .classification import classify
@@ -23,15 +23,14 @@ from .options import ScanOptions
 from .parsing import FileContext, OffsetRun
 from .report import Evidence, FileInfo, Filter, NodeInfo, Report
 from .routing import SNIFF_LINES, node_for, node_from_path, route, route_by_name
-from .textlines import Chunk, Damage, Line, as_utf8_stream, iter_chunks
+from .textlines import Chunk, Damage, as_utf8_stream, iter_chunks
 from .timeline import Timeline, build
 from .timestamps import format_offset, iso_z
 from .timezones import OffsetResolver, parse_zone
 
 logger = logging.getLogger(__name__)
 
-STRICT_ENV = "FINESSE_LOGSCAN_STRICT"
-"""Set (tests do) to let an internal error in a parser raise instead of becoming a warning."""
+STRICT_ENV = workers.STRICT_ENV
 
 
 class _Copies:
@@ -77,11 +76,6 @@ class _Counted:
             yield chunk
 
 
-def _lines_of(chunks: Iterable[Chunk]) -> Iterator[Line]:
-    for chunk in chunks:
-        yield from chunk.iter_lines()
-
-
 def scan(paths: Sequence[str], options: ScanOptions | None = None) -> Report:
     """Read every input, rebuild disconnect chains and classify them."""
     opts = options or ScanOptions()
@@ -101,15 +95,37 @@ def scan(paths: Sequence[str], options: ScanOptions | None = None) -> Report:
         def tick() -> None:
             report_progress(reader.position(), total, current[0])
 
-    for fid, src in enumerate(reader.iter_sources(list(paths))):
-        if tick is not None:
-            current[0] = src.display
-            tick()
-        try:
-            info, place, offsets = _read_source(src, fid, store, copies, tick)
-        except DecompressionLimitError as exc:
-            reader.notes.error(str(exc))
-            break
+    read: dict[int, _Read] = {}
+    deferred: list[tuple[int, Callable[[], _Read]]] = []  # spooled files, parsed last
+    pool = workers.Pool(opts.jobs, opts.signatures_file, opts.progress)
+    try:
+        for fid, src in enumerate(reader.iter_sources(list(paths))):
+            if tick is not None:
+                current[0] = src.display
+                tick()
+            try:
+                got = _read_source(
+                    src,
+                    fid,
+                    store,
+                    copies,
+                    pool,
+                    lambda i, f: deferred.append((i, f)),
+                    read.__setitem__,
+                    tick,
+                )
+            except DecompressionLimitError as exc:
+                reader.notes.error(str(exc))
+                break
+            if got is not None:
+                read[fid] = got
+        for fid, finish in sorted(deferred, key=lambda d: d[0]):  # while the workers work
+            read[fid] = finish()
+        pool.settle()
+    finally:
+        pool.close()
+    for fid in sorted(read):
+        info, place, offsets = read[fid]
         files.append(info)
         if place is not None:
             placed.append((info, place, offsets))
@@ -194,10 +210,20 @@ _Read = tuple[FileInfo, "nodes.Placed | None", list[OffsetRun]]
 
 
 def _read_source(
-    src: SourceFile, fid: int, store: EventStore, copies: _Copies, tick: Callable[[], None] | None = None
-) -> _Read:
+    src: SourceFile,
+    fid: int,
+    store: EventStore,
+    copies: _Copies,
+    pool: workers.Pool,
+    later: Callable[[int, Callable[[], _Read]], None],
+    finished: Callable[[int, _Read], None],
+    tick: Callable[[], None] | None = None,
+) -> _Read | None:
     """Read one file into the store. Its node is settled later, when every file has been seen
-    (nodes.assign); the UTC offsets its lines carry are handed back for that node."""
+    (nodes.assign); the UTC offsets its lines carry are handed back for that node. None when
+    the file is parsed elsewhere or later (workers.py): a worker's result goes to `finished`
+    (in file order within its family, before any later file of the family is read), a
+    spooled file's parse to `later`, to be run once every input has been read."""
     node: str | None = node_for(src.path, src.input_name)
     source = nodes.PATH if node_from_path(src.path) else nodes.INPUT
     copies.displays[fid] = src.display
@@ -253,13 +279,80 @@ def _read_source(
     ctx = FileContext(
         src.display, src.path, parser.NAME, node, head=head_text, mtime=src.mtime, mtime_local=src.mtime_local
     )
-    kept_before = store.duplicates
-    chunks = chain(opened, it)
-    parse_chunks = getattr(parser, "parse_chunks", None)
-    events: Iterator[Event | ActivityBatch] = (
-        parse_chunks(chunks, ctx) if parse_chunks is not None else parser.parse(_lines_of(chunks), ctx)
-    )
-    jid_events: list[Event] = []  # a few, for the node's name (JID domains)
+    chunks: Iterable[Chunk] = chain(opened, it)
+
+    def finish(events: Iterable[Event | ActivityBatch], ctx: FileContext, handed: Callable[[], int]) -> _Read:
+        """The file's events into the store, and what the report says of the file."""
+        kept_before = store.duplicates
+        jid_events: list[Event] = []  # a few, for the node's name (JID domains)
+        failed = _add_all(events, chunks, store, fid, jid_events, handed, parser.NAME, src.display)
+        if failed is not None:
+            ctx.warn(failed)
+        accounted = ctx.parsed + ctx.unparsed
+        if accounted < counted.count:
+            ctx.unparsed += counted.count - accounted
+        info = FileInfo(
+            path=src.display,
+            family=parser.NAME,
+            node=node,
+            lines=counted.count,
+            parsed=ctx.parsed,
+            unparsed=ctx.unparsed,
+            first=ctx.first,
+            last=ctx.last,
+            duplicates=store.duplicates - kept_before,
+            warnings=[*([note] if note else []), *damage.describe(), *ctx.warnings],
+        )
+        hints = nodes.hints(parser.NAME, head_text, jid_events)
+        return info, nodes.Placed(src.display, src.input_name, node, source, hints, parser.NAME), ctx.offsets
+
+    def parse_here(chunks: Iterable[Chunk]) -> _Read:
+        handed = workers.Handed(chunks)
+        return finish(workers.parse_file(parser, handed, ctx), ctx, lambda: handed.count)
+
+    if pool.takes(parser) or pool.defers(parser):  # spooled: parsed by a worker, or here at the end
+        spool = pool.spool()
+        try:
+            for chunk in chunks:
+                spool.add(chunk)
+        except Exception as exc:  # parsed now, up to the trouble, which is then handled as always
+            pool.settle(parser.NAME)  # after the files of its family read before it
+            return parse_here(chain(spool.chunks(), _raise(exc)))
+        chunks = ()
+        if pool.defers(parser):
+            pool.deferred_bytes += spool.size
+            later(fid, lambda: parse_here(pool.parsing(spool, src.display)))
+            return None
+
+        def done(result: workers.Parsed) -> None:
+            if result.error is not None:  # the worker's parser failed: as here, a warning
+                result.ctx.warn(
+                    f"internal error in the {parser.NAME} parser after line {result.lines_when_failed}: "
+                    f"{result.error}"
+                )
+            finished(fid, finish(result.events, result.ctx, lambda: 0))
+
+        pool.submit(parser.NAME, spool, ctx, done)
+        return None
+    return parse_here(chunks)
+
+
+def _raise(exc: Exception) -> Iterator[Chunk]:
+    raise exc
+    yield  # pragma: no cover - makes this a generator
+
+
+def _add_all(
+    events: Iterable[Event | ActivityBatch],
+    rest: Iterable[Chunk],
+    store: EventStore,
+    fid: int,
+    jid_events: list[Event],
+    handed: Callable[[], int],
+    family: str,
+    display: str,
+) -> str | None:
+    """Put a file's events in the store; the warning to give when reading or parsing failed."""
     try:
         for got in events:
             if isinstance(got, ActivityBatch):
@@ -273,37 +366,18 @@ def _read_source(
             store.add(got, fid)
             if len(jid_events) < 200 and "jid" in got.attrs:
                 jid_events.append(got)
-        for _ in chunks:  # a parser that stopped early leaves lines: they count as unparsed
+        for _ in rest:  # a parser that stopped early leaves lines: they count as unparsed
             pass
     except DecompressionLimitError:
         raise
     except CORRUPT_ERRORS as exc:
-        ctx.warn(f"reading stopped after line {counted.count}: {exc}")
+        return f"reading stopped after line {handed()}: {exc}"
     except Exception as exc:  # a parser bug must not lose the rest of the bundle...
-        if os.environ.get(STRICT_ENV):  # ...but fails loudly in tests
+        if os.environ.get(workers.STRICT_ENV):  # ...but fails loudly in tests
             raise
-        logger.debug("parser %s failed on %s", parser.NAME, src.display, exc_info=True)
-        ctx.warn(
-            f"internal error in the {parser.NAME} parser after line {counted.count}: {type(exc).__name__}: {exc}"
-        )
-    lines = counted
-    accounted = ctx.parsed + ctx.unparsed
-    if accounted < lines.count:
-        ctx.unparsed += lines.count - accounted
-    info = FileInfo(
-        path=src.display,
-        family=parser.NAME,
-        node=node,
-        lines=lines.count,
-        parsed=ctx.parsed,
-        unparsed=ctx.unparsed,
-        first=ctx.first,
-        last=ctx.last,
-        duplicates=store.duplicates - kept_before,
-        warnings=[*([note] if note else []), *damage.describe(), *ctx.warnings],
-    )
-    hints = nodes.hints(parser.NAME, head_text, jid_events)
-    return info, nodes.Placed(src.display, src.input_name, node, source, hints, parser.NAME), ctx.offsets
+        logger.debug("parser %s failed on %s", family, display, exc_info=True)
+        return f"internal error in the {family} parser after line {handed()}: {type(exc).__name__}: {exc}"
+    return None
 
 
 def _place_nodes(

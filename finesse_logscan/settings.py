@@ -40,6 +40,7 @@ SPECS: dict[str, _Spec] = {
     "latency_threshold": _Spec(int, 0),
     "max_uncompressed": _Spec(int, 1),
     "max_ratio": _Spec(int, 1),
+    "jobs": _Spec(int, 1),
     "signatures": _Spec(str),
 }
 """Setting name -> its type and range. Names are the command-line options with '_' for '-'."""

@@ -363,3 +363,14 @@ def test_bomb_of_valid_lines_is_stopped_soon_after_the_grace(tmp_path: Path) -> 
             while chunk := src.stream.read(1 << 20):
                 got += len(chunk)
     assert 4 << 20 <= got < 16 << 20  # stopped within a few MiB of the 4 MiB grace
+
+
+def test_a_cut_gzip_member_inside_a_tgz_is_reported_and_the_next_members_read(tmp_path: Path) -> None:
+    members = files_under(bundle(tmp_path))
+    cut = gzip.compress(b"".join(members.values()))
+    damaged = {"fin1/activelog/desktop/logs/openfire/debug.log.1.gz": cut[: len(cut) // 2], **members}
+    (tmp_path / "b.tgz").write_bytes(make_tgz(damaged))
+    r = scan([str(tmp_path / "b.tgz")])
+    assert [e for e in r.errors if "debug.log.1.gz" in e and "truncated" in e]
+    assert len([f for f in r.files if f.skipped is None]) == len(members)  # every member after it read
+    assert r.verdict == summary([str(tmp_path / "src")])[0]

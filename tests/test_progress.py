@@ -43,3 +43,14 @@ def test_clear_without_drawing_writes_nothing() -> None:
     bar, out = _bar(80, [0.0])
     bar.clear()
     assert out.getvalue() == ""
+
+
+def test_a_second_pass_starts_its_rate_anew() -> None:
+    """Spooled files are parsed after every input was read (--jobs): the bar goes back to 0 %
+    for that pass, with its own rate and ETA."""
+    bar, out = _bar(100, [0.0, 10.0, 10.0, 12.0])
+    bar(100_000_000, 100_000_000, "bundle.tgz")  # read at 10 MB/s
+    bar(0, 80_000_000, "parsing debug.log")  # the second pass begins
+    bar(40_000_000, 80_000_000, "parsing debug.log")  # 40 MB in 2 s
+    last = out.getvalue().rsplit("\r\x1b[K", 1)[-1]
+    assert " 50%" in last and "20.0 MB/s" in last and "ETA 0:02" in last and "parsing debug.log" in last

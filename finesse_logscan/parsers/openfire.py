@@ -232,6 +232,7 @@ class _Parser:
         if fast is not None:  # every activity line has its usual shape: no record is decoded
             items: list[ActivityItem] = []
             source = self.source
+            stamp_texts = {raw: (raw.decode(), local) for raw, local in times.items()}
             for start in sorted(full.union(fast)):
                 if start < first_header or start == last_start:
                     continue  # part of the record finished above, or of the one left open
@@ -245,7 +246,8 @@ class _Parser:
                     self.ready.extend(_events(rec, ctx))
                 else:
                     stamp, kind, agent, attrs = fast[start]
-                    items.append((line_no, stamp.decode(), times[stamp], kind, agent, attrs))
+                    text, local = stamp_texts[stamp]
+                    items.append((line_no, text, local, kind, agent, attrs))
             if items:
                 self.ready.append(ActivityBatch(source, items))
             line_no += data.count(b"\n", pos, last_start)
@@ -374,38 +376,41 @@ def _fast_polls(data: bytes, lo: int, hi: int) -> dict[int, _Poll] | None:
     then takes each record as `_events` would."""
     seg = b"\n" + data[lo:hi]  # seg[i] is data[lo + i - 1]
     out: dict[int, _Poll] = {}
-
-    def start(m: re.Match[bytes]) -> int:  # the record's offset in data
-        return seg.rfind(b"\n", 0, m.start()) + lo
-
+    jids: dict[bytes, tuple[str, str | None]] = {}  # a few hundred JIDs, each on thousands of lines
+    # Each regex's literal stands a fixed distance after the record's start: the look-behind
+    # read `\n` + 19-byte time + space (+ 'HTTPBindLog: ' for the first RECV form).
+    base = lo - 21
     for m in _FAST_ACTIVE.finditer(seg):
         stamp, sid1, sid2, ms, jid = m.groups()
-        sid, who = sid1 or sid2, jid.decode()
+        sid = sid1 or sid2
+        who = jids.get(jid)
+        if who is None:
+            text = jid.decode()
+            who = jids[jid] = (text, agent_from_jid(text))
         attrs: dict[str, AttrValue | None] = {
             "sid": sid.decode() if sid else None,
             "ms_ago": int(ms),
-            "jid": who,
+            "jid": who[0],
         }
-        out[start(m)] = (stamp, Kind.SESSION_ACTIVITY, agent_from_jid(who), attrs)
+        out[m.start() + base] = (stamp, Kind.SESSION_ACTIVITY, who[1], attrs)
     found = len(out)
     if found != seg.count(b"last active"):
         return None
-    for rx in _FAST_RECV:
+    for rx, shift in zip(_FAST_RECV, (base - 13, base), strict=True):
         for m in rx.finditer(seg):
             stamp, sid, rid = m.groups()
-            out[start(m)] = (
-                stamp,
-                Kind.BOSH_REQUEST,
-                None,
-                {"sid": sid.decode(), "rid": rid.decode() if rid else None},
-            )
+            out[m.start() + shift] = (stamp, Kind.BOSH_REQUEST, None,
+                                      {"sid": sid.decode(), "rid": rid.decode() if rid else None})  # fmt: skip
     if len(out) - found != seg.count(b"HTTP RECV"):
         return None
     found = len(out)
     for m in _FAST_CONSUME.finditer(seg):
         stamp, jid, sid = m.groups()
-        who = jid.decode()
-        out[start(m)] = (stamp, Kind.SESSION_BOUND, agent_from_jid(who), {"sid": sid.decode(), "jid": who})
+        who = jids.get(jid)
+        if who is None:
+            text = jid.decode()
+            who = jids[jid] = (text, agent_from_jid(text))
+        out[m.start() + base] = (stamp, Kind.SESSION_BOUND, who[1], {"sid": sid.decode(), "jid": who[0]})
     if len(out) - found != seg.count(b"consumeResponse"):
         return None
     return out

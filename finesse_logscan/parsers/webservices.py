@@ -22,6 +22,8 @@ from ..timestamps import ciscolog_local, format_offset, parse_offset, to_utc
 
 NAME = "webservices"
 DESCRIPTION = "Finesse web services logs (CiscoLog layout, with UTC offset)"
+PARALLEL = True
+"""Its events depend on no other file's: a worker process may parse it (workers.py)."""
 
 HEADER = re.compile(
     r"""

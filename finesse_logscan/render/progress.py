@@ -27,9 +27,13 @@ class ProgressBar:
         self._start = clock()
         self._last = float("-inf")
         self._drawn = False
+        self._done = 0
 
     def __call__(self, done: int, total: int, name: str) -> None:
         now = self._clock()
+        if done < self._done:  # a second pass (spooled files parsed after reading): rate anew
+            self._start = now
+        self._done = done
         if now - self._last < MIN_INTERVAL_S:
             return
         self._last = now

@@ -1,0 +1,212 @@
+"""Parsing on more than one core (`--jobs`).
+
+Archives are streams: only the main process can read them, in their order, and a busy node's
+openfire debug.log (about 80 % of the bytes, and serial: its BOSH activity runs cross files)
+often comes before the web services logs (most of the rest, and the slowest lines). With more
+than one job:
+
+- the main process reads every file as always (decompression, damage counts, routing), but
+  keeps the blocks of a large family's files in a `Spool` (a temporary file: memory stays
+  flat, the disk holds a copy meanwhile) instead of parsing them at once;
+- a spooled file of a family whose parser says `PARALLEL = True` (its events depend on no
+  other file's: web services) goes to a worker process as soon as it is read;
+- a spooled file of a family parsed in blocks (openfire) is parsed by the main process once
+  every input has been read, while the workers parse the rest.
+
+Families never share state in the event store (duplicates are recognised within a family;
+only openfire events name BOSH sessions), results enter the store in file order within each
+family, and the timeline sorts events by time, file and line: the report is the same with any
+number of jobs (a test compares them).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import tempfile
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import IO, TYPE_CHECKING, cast
+
+from . import signatures
+from .textlines import Chunk, Line
+
+if TYPE_CHECKING:
+    from .event import Event
+    from .eventstore import ActivityBatch
+    from .parsing import FileContext, Parser
+
+STRICT_ENV = "FINESSE_LOGSCAN_STRICT"
+"""Set (tests and --debug do) to let an internal error in a parser raise instead of becoming
+a warning."""
+
+
+def lines_of(chunks: Iterable[Chunk]) -> Iterator[Line]:
+    for chunk in chunks:
+        yield from chunk.iter_lines()
+
+
+def parse_file(parser: Parser, chunks: Iterable[Chunk], ctx: FileContext) -> Iterator[Event | ActivityBatch]:
+    """Run `parser` over the chunks: its block path when it has one, else line by line."""
+    parse_chunks = getattr(parser, "parse_chunks", None)
+    if parse_chunks is not None:
+        return cast("Iterator[Event | ActivityBatch]", parse_chunks(chunks, ctx))
+    return parser.parse(lines_of(chunks), ctx)
+
+
+class Handed:
+    """Counts the lines of the chunks handed to a parser (for 'after line N' warnings)."""
+
+    def __init__(self, chunks: Iterable[Chunk]) -> None:
+        self._chunks = chunks
+        self.count = 0
+
+    def __iter__(self) -> Iterator[Chunk]:
+        for chunk in self._chunks:
+            self.count += chunk.count
+            yield chunk
+
+
+@dataclass
+class Parsed:
+    """What a worker gave for one file: its events in order, the filled-in context, and, when
+    the parser failed, the error and how many lines it had been handed by then."""
+
+    events: list[Event | ActivityBatch]
+    ctx: FileContext
+    error: str | None = None
+    lines_when_failed: int = 0
+
+
+def _parse_in_worker(family: str, spool: Spool, ctx: FileContext) -> Parsed:
+    from .parsers import PARSERS
+
+    parser = next(p for p in PARSERS if family == p.NAME)
+    handed = Handed(spool.chunks())
+    events: list[Event | ActivityBatch] = []
+    try:
+        events.extend(parse_file(parser, handed, ctx))
+    except Exception as exc:  # as in the main process: a warning, or loud under STRICT
+        if os.environ.get(STRICT_ENV):
+            raise
+        return Parsed(events, ctx, f"{type(exc).__name__}: {exc}", handed.count)
+    return Parsed(events, ctx)
+
+
+def _init_worker(signatures_file: str | None) -> None:
+    signatures.use(signatures.load_file(signatures_file) if signatures_file else ())
+
+
+class Spool:
+    """The chunks of one file, kept in a temporary file until they are parsed (by this process
+    or a worker: it travels as its path). Memory stays flat; the disk holds a copy meanwhile."""
+
+    def __init__(self, folder: str) -> None:
+        fd, self.path = tempfile.mkstemp(suffix=".chunks", dir=folder)
+        self._fh: IO[bytes] | None = os.fdopen(fd, "wb")
+        self.size = 0  # bytes of the file's lines
+
+    def add(self, chunk: Chunk) -> None:
+        assert self._fh is not None
+        pickle.dump(chunk, self._fh, protocol=pickle.HIGHEST_PROTOCOL)
+        self.size += len(chunk.data)
+
+    def close(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+
+    def __getstate__(self) -> dict[str, str]:  # what a worker is sent: the path
+        return {"path": self.path}
+
+    def __setstate__(self, state: dict[str, str]) -> None:
+        self.path, self._fh, self.size = state["path"], None, 0
+
+    def chunks(self) -> Iterator[Chunk]:
+        """The chunks in order, read back one at a time; the file is removed at the end."""
+        self.close()
+        try:
+            with open(self.path, "rb") as fh:
+                while True:
+                    try:
+                        chunk = pickle.load(fh)
+                    except EOFError:
+                        return
+                    yield chunk
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(self.path)
+
+
+class Pool:
+    """Worker processes for `jobs` > 1 (started on first use); with 1 job, none."""
+
+    def __init__(
+        self,
+        jobs: int,
+        signatures_file: str | None = None,
+        progress: Callable[[int, int, str], None] | None = None,
+    ) -> None:
+        self.workers = max(jobs, 1) - 1
+        self._progress = progress
+        self.deferred_bytes = 0  # bytes of the spooled files this process parses at the end
+        self._parsed_bytes = 0
+        self._signatures_file = signatures_file
+        self._executor: ProcessPoolExecutor | None = None
+        self._pending: deque[tuple[str, Future[Parsed], Callable[[Parsed], None]]] = deque()
+        self._folder: tempfile.TemporaryDirectory[str] | None = None
+
+    def spool(self) -> Spool:
+        """A new spool file, in this run's own temporary folder (removed by `close`)."""
+        if self._folder is None:
+            self._folder = tempfile.TemporaryDirectory(prefix="finesse-logscan-")
+        return Spool(self._folder.name)
+
+    def parsing(self, spool: Spool, display: str) -> Iterator[Chunk]:
+        """The chunks of a spooled file, parsed here: the progress bar follows them (a second
+        pass over the bar: bytes parsed of the bytes spooled)."""
+        label = "parsing " + display.rsplit("/", 1)[-1].rsplit("!", 1)[-1]
+        for chunk in spool.chunks():
+            self._parsed_bytes += len(chunk.data)
+            if self._progress is not None:
+                self._progress(self._parsed_bytes, self.deferred_bytes, label)
+            yield chunk
+
+    def takes(self, parser: Parser) -> bool:
+        """Is a file of this family parsed by a worker?"""
+        return self.workers > 0 and bool(getattr(parser, "PARALLEL", False))
+
+    def defers(self, parser: Parser) -> bool:
+        """Is a file of this family spooled and parsed once every input has been read?"""
+        return self.workers > 0 and not self.takes(parser) and hasattr(parser, "parse_chunks")
+
+    def submit(self, family: str, spool: Spool, ctx: FileContext, done: Callable[[Parsed], None]) -> None:
+        """Parse a spooled file in a worker; `done` gets the result, in submission order, from
+        `settle`."""
+        if self._executor is None:
+            self._executor = ProcessPoolExecutor(
+                self.workers, initializer=_init_worker, initargs=(self._signatures_file,)
+            )
+        spool.close()
+        self._pending.append((family, self._executor.submit(_parse_in_worker, family, spool, ctx), done))
+
+    def settle(self, family: str | None = None) -> None:
+        """Hand over the results of the files submitted so far (all, or up to the last one of
+        `family`), in submission order."""
+        while any(family is None or f == family for f, _, _ in self._pending):
+            self._settle_one()
+
+    def _settle_one(self) -> None:
+        _, future, done = self._pending.popleft()
+        done(future.result())
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(cancel_futures=True)
+            self._executor = None
+        if self._folder is not None:
+            self._folder.cleanup()
+            self._folder = None

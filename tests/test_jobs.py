@@ -1,0 +1,139 @@
+"""--jobs: the same report with one process or several (workers.py)."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import shutil
+import tarfile
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from finesse_logscan import scan, workers
+from finesse_logscan.options import ScanOptions
+from finesse_logscan.pipeline import STRICT_ENV
+from finesse_logscan.report import Report
+
+from .conftest import SAMPLES
+
+WS = "fin1a.example.com/20260304142100/activelog/desktop/logs/webservices"
+
+
+def _json(paths: list[str], jobs: int) -> dict[str, object]:
+    return scan(paths, ScanOptions(jobs=jobs)).to_dict()
+
+
+def _files(report: Report) -> list[tuple[object, ...]]:
+    return [(f.path, f.family, f.node, f.lines, f.parsed, f.unparsed, f.duplicates, f.warnings, f.skipped)
+            for f in report.files]  # fmt: skip
+
+
+@pytest.fixture
+def submitted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The families handed to worker processes (the spy calls the real submit)."""
+    seen: list[str] = []
+    real = workers.Pool.submit
+
+    def spy(self: workers.Pool, family: str, *args: object) -> None:
+        seen.append(family)
+        real(self, family, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(workers.Pool, "submit", spy)
+    return seen
+
+
+@pytest.mark.parametrize(
+    "bundle", ["client-side", "server-wide", "notification-service-crash.zip", "two-node"]
+)
+def test_every_sample_reads_the_same_with_one_or_three_jobs(bundle: str, submitted: list[str]) -> None:
+    path = str(SAMPLES / bundle)
+    assert _json([path], 3) == _json([path], 1)
+    assert submitted and set(submitted) == {"webservices"}
+
+
+def _rotated_bundle(tmp_path: Path) -> Path:
+    """The client-side sample with its web services log rotated into four files: two plain,
+    a longer copy of the second (its events are repeats: the first file keeps them), and one
+    gzipped and cut short, read between them; openfire first, in a tgz."""
+    root = tmp_path / "b"
+    shutil.copytree(SAMPLES / "client-side", root)
+    ws = root / WS
+    log = next(ws.iterdir())
+    data = log.read_bytes()
+    half = data.index(b"\n", len(data) // 2) + 1
+    log.write_bytes(data[:half])
+    (ws / "Desktop-webservices.2026-03-04T14-30-00.000.log").write_bytes(data[half:])
+    longer = data[half:] + data[:half].split(b"\n", 1)[0] + b"\n"
+    (ws / "Desktop-webservices.2026-03-04T14-31-00.000.log").write_bytes(longer)  # a longer copy
+    packed = gzip.compress(data[half:] + data[:half])
+    (ws / "Desktop-webservices.2026-03-04T14-20-00.000.log.gz").write_bytes(packed[: len(packed) // 2])
+    tgz = tmp_path / "b.tgz"
+    with tarfile.open(tgz, "w:gz") as tf:
+        for p in sorted(root.rglob("*"), key=lambda p: ("webservices" in str(p), str(p))):
+            tf.add(p, arcname=str(p.relative_to(tmp_path)), recursive=False)
+    return tgz
+
+
+def test_rotated_copied_and_damaged_logs_read_the_same(tmp_path: Path, submitted: list[str]) -> None:
+    tgz = str(_rotated_bundle(tmp_path))
+    one, three = scan([tgz], ScanOptions(jobs=1)), scan([tgz], ScanOptions(jobs=3))
+    assert three.to_dict() == one.to_dict()
+    assert _files(three) == _files(one)
+    files = {Path(f.path).name: f for f in one.files}
+    assert files["Desktop-webservices.2026-03-04T14-31-00.000.log"].duplicates > 0  # the longer copy
+    assert three.errors == one.errors
+    assert [e for e in one.errors if "14-20-00.000.log.gz" in e]  # reported, and the files after it read
+    assert list(files) == [
+        "agent1001003_2026-03-04T20-00-38.txt",
+        "agent1001010_2026-03-04T20-01-27.txt",
+        "debug.log",
+        "info.log",
+        "Desktop-webservices.2026-03-04T14-00-00.500.log",
+        "Desktop-webservices.2026-03-04T14-30-00.000.log",
+        "Desktop-webservices.2026-03-04T14-31-00.000.log",
+    ]
+    assert submitted.count("webservices") == 3
+
+
+def test_a_parser_failing_in_a_worker_is_the_same_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from finesse_logscan.parsers import webservices
+
+    def broken(lines, ctx):  # type: ignore[no-untyped-def]
+        for n, _ in enumerate(lines, 1):
+            if n == 3:
+                raise KeyError("bug in our code")
+        yield
+
+    monkeypatch.setattr(webservices, "parse", broken)  # the workers are forked after this
+    monkeypatch.delenv(STRICT_ENV)
+    path = str(SAMPLES / "client-side")
+    one, three = scan([path], ScanOptions(jobs=1)), scan([path], ScanOptions(jobs=3))
+    assert three.warnings == one.warnings and _files(three) == _files(one)
+    failed = [w for f in one.files for w in f.warnings if "internal error in the webservices parser" in w]
+    lines = len(next((SAMPLES / "client-side" / WS).iterdir()).read_bytes().splitlines())
+    assert failed == [
+        f"internal error in the webservices parser after line {lines}: KeyError: 'bug in our code'"
+    ]
+
+
+def test_spooled_files_are_removed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    scan([str(SAMPLES / "two-node")], ScanOptions(jobs=2))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_spool_gives_back_its_chunks_and_goes() -> None:
+    from finesse_logscan.textlines import Damage, iter_chunks
+
+    data = b"".join(b"2026.03.04 08:00:%02d line %d\n" % (i % 60, i) for i in range(5000))
+    chunks = list(iter_chunks(io.BytesIO(data), Damage(), size=4096))
+    with tempfile.TemporaryDirectory() as folder:
+        spool = workers.Spool(folder)
+        for c in chunks:
+            spool.add(c)
+        assert list(spool.chunks()) == chunks
+        assert list(Path(folder).iterdir()) == []
