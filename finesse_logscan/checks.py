@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
+from .classification import EVIDENCE_PRIORITY
 from .report import Evidence, Incident, Report
 from .status import ExitStatus
 
@@ -154,14 +155,9 @@ def findings(
 
 
 def _primary(evidence: list[Evidence]) -> Evidence | None:
-    """The most telling line: cited server evidence, else an idle close, else the first."""
-    for wanted in (
-        "known-defect",
-        "heap-dump",
-        "core-dump",
-        "notification-service-stopped",
-        "service-failure",
-    ):
+    """The most telling line: the decisive server evidence (in the order the verdict names
+    it), else an idle close, else the first."""
+    for wanted in EVIDENCE_PRIORITY:
         for e in evidence:
             if e.event == wanted:
                 return e

@@ -23,9 +23,3 @@ def common_dir(paths: list[str]) -> str:
 
 def relative(path: str, base: str) -> str:
     return path[len(base) :] if base and path.startswith(base) else path
-
-
-def location(file: str, line: int | None, base: str = "") -> str:
-    """'file:line', or just 'file' for evidence without a line (a dump file)."""
-    shown = relative(file, base)
-    return f"{shown}:{line}" if line else shown
