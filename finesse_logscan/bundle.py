@@ -452,7 +452,7 @@ def _gunzip(stream: BinaryIO) -> BinaryIO:
         from isal import igzip
     except ImportError:  # pragma: no cover - isal ships wheels for the usual platforms
         return cast(BinaryIO, gzip.GzipFile(fileobj=source, mode="rb"))
-    return cast(BinaryIO, igzip.IGzipFile(fileobj=source, mode="rb"))
+    return cast(BinaryIO, igzip.IGzipFile(fileobj=source, mode="rb"))  # type: ignore[no-untyped-call]
 
 
 def _zip_time(info: zipfile.ZipInfo) -> datetime | None:

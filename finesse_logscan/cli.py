@@ -80,7 +80,17 @@ def _zone(ctx: click.Context, param: click.Parameter, value: str | None) -> str 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(?:i?B)?\s*$", re.I)
 
 
-class Size(click.ParamType):
+if TYPE_CHECKING:  # recent click types ParamType by what it converts to; 8.1 does not
+
+    class _Bytes(click.ParamType[int]): ...
+
+    class _Duration(click.ParamType[timedelta]): ...
+
+else:
+    _Bytes = _Duration = click.ParamType
+
+
+class Size(_Bytes):
     """A number of bytes: 1048576, 500M, 20G, 1.5GiB (units are powers of 1024)."""
 
     name = "size"
@@ -100,7 +110,7 @@ class Size(click.ParamType):
 _SPAN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smh]?)\s*$", re.I)
 
 
-class Span(click.ParamType):
+class Span(_Duration):
     """A length of time: 90 (seconds), 30s, 5m, 1h."""
 
     name = "duration"
@@ -508,7 +518,7 @@ def check(
     fail_on, max_disconnects = kw["fail_on"], kw["max_disconnects"]
     found = checks.findings(report, fail_on, max_disconnects)
     status = checks.exit_status(found)
-    outputs = {
+    outputs: dict[str | None, Callable[[], str]] = {
         junit: lambda: junit_render.render(report, found, fail_on),
         sarif: lambda: sarif_render.render(found, __version__, int(status)),
         gitlab: lambda: gitlab_render.render(found),
