@@ -73,3 +73,8 @@ class Event:
     node: str | None = None
     local_time: datetime | None = None
     attrs: Mapping[str, AttrValue] = field(default_factory=dict)
+
+
+def present(attrs: Mapping[str, AttrValue | None]) -> dict[str, AttrValue]:
+    """The attributes that have a value (parsers pass None for what a line did not say)."""
+    return {k: v for k, v in attrs.items() if v is not None}

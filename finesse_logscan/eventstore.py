@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from .event import AttrValue, Event, Kind
+from .event import AttrValue, Event, Kind, present
 
 ActivityItem = tuple[int, str, datetime, Kind, str | None, dict[str, AttrValue | None]]
 """One activity line: (line, time as written, naive local time, kind, agent, attributes)."""
@@ -32,7 +32,7 @@ class ActivitySource:
 
     def event(self, item: ActivityItem, run: str | None = None) -> Event:
         line, time_text, local, kind, agent, attrs = item
-        clean: dict[str, AttrValue] = {k: v for k, v in attrs.items() if v is not None}
+        clean = present(attrs)
         if run is not None:
             clean["run"] = run
         return Event(None, time_text, self.file, line, self.family, kind, agent, self.node, local, clean)

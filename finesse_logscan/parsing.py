@@ -16,6 +16,28 @@ MAX_RECORD_CHARS = 16 * 1024
 MAX_WARNINGS_PER_FILE = 20
 
 
+class Record:
+    """One log record as read so far: its first line's number and time as written, and its
+    text, continuation lines joined with newlines up to MAX_RECORD_CHARS. Parsers subclass it
+    for what their header says."""
+
+    __slots__ = ("line", "text", "time_text")
+
+    def __init__(self, line: int, time_text: str, text: str) -> None:
+        self.line = line
+        self.time_text = time_text
+        self.text = text
+
+    @property
+    def full(self) -> bool:
+        return len(self.text) >= MAX_RECORD_CHARS
+
+    def add(self, text: str) -> None:
+        """A continuation line (dropped once the record is full; the line still counts)."""
+        if len(self.text) < MAX_RECORD_CHARS:
+            self.text = f"{self.text}\n{text}"[:MAX_RECORD_CHARS]
+
+
 @dataclass(slots=True)
 class OffsetRun:
     """A stretch of server-local wall time seen with one UTC offset (from a log that has one)."""

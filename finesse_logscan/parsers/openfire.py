@@ -18,9 +18,9 @@ from typing import cast
 
 from .. import signatures
 from ..agents import agent_from_jid, find_agent
-from ..event import AttrValue, Event, Kind
+from ..event import AttrValue, Event, Kind, present
 from ..eventstore import ActivityBatch, ActivityItem, ActivitySource
-from ..parsing import MAX_RECORD_CHARS, FileContext
+from ..parsing import FileContext, Record
 from ..textlines import Chunk, Line
 from ..timestamps import openfire_local
 
@@ -297,7 +297,7 @@ class _Parser:
         rec = self.rec
         assert rec is not None
         pos = lo
-        while pos < hi and len(rec.msg) < MAX_RECORD_CHARS:
+        while pos < hi and not rec.full:
             end = data.find(b"\n", pos, hi)
             end = hi if end < 0 else end
             rec.add(_text(data, pos, end))
@@ -315,7 +315,7 @@ class _Parser:
         while pos < len(data) and not _is_header_at(data, pos):
             nxt = data.find(b"\n", pos)
             nxt = len(data) if nxt < 0 else nxt
-            if len(rec.msg) < MAX_RECORD_CHARS:
+            if not rec.full:
                 rec.add(_text(data, pos, nxt))
             pos = nxt + 1
         return rec, pos
@@ -459,19 +459,13 @@ def _record(no: int, text: str, m: re.Match[str], local: datetime) -> _Record:
     return _Record(no, local, stamp, text[m.end() :], m["level"])
 
 
-class _Record:
-    __slots__ = ("level", "line", "local", "msg", "time_text")
+class _Record(Record):
+    __slots__ = ("level", "local")
 
     def __init__(self, line: int, local: datetime, time_text: str, msg: str, level: str | None):
-        self.line = line
+        super().__init__(line, time_text, msg)
         self.local = local
-        self.time_text = time_text
-        self.msg = msg
         self.level = level
-
-    def add(self, text: str) -> None:
-        if len(self.msg) < MAX_RECORD_CHARS:
-            self.msg = f"{self.msg}\n{text}"[:MAX_RECORD_CHARS]
 
 
 def _ev(
@@ -489,8 +483,7 @@ def _event(
     agent: str | None,
     attrs: dict[str, AttrValue | None],
 ) -> Event:
-    clean: dict[str, AttrValue] = {k: v for k, v in attrs.items() if v is not None}
-    return Event(None, time_text, ctx.display, line, NAME, kind, agent, ctx.node, local, clean)
+    return Event(None, time_text, ctx.display, line, NAME, kind, agent, ctx.node, local, present(attrs))
 
 
 def _sid(msg: str) -> str | None:
@@ -522,7 +515,7 @@ def _activity(msg: str, flat: str) -> tuple[Kind, str | None, dict[str, AttrValu
 
 
 def _events(rec: _Record, ctx: FileContext) -> Iterator[Event]:
-    msg = rec.msg
+    msg = rec.text
     for sig in signatures.match(NAME, msg):
         yield _ev(rec, ctx, Kind.KNOWN_DEFECT, find_agent(msg), dict(sig.event_attrs()))
     if msg.startswith("time=") and "msgs_sent" in msg:  # per-session counters, every 30 s: nothing to keep

@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 
 from .. import signatures
 from ..agents import find_agent
-from ..event import AttrValue, Event, Kind
-from ..parsing import MAX_RECORD_CHARS, FileContext
+from ..event import AttrValue, Event, Kind, present
+from ..parsing import FileContext, Record
 from ..textlines import Line
 from ..timestamps import ciscolog_local, format_offset, parse_offset, to_utc
 
@@ -165,26 +165,20 @@ def _check_epoch(rec: _Record, text: str, ctx: FileContext) -> bool:
     return True
 
 
-class _Record:
-    __slots__ = ("body", "line", "mn", "offset", "stamp", "utc")
+class _Record(Record):
+    __slots__ = ("mn", "offset", "utc")
 
     def __init__(self, line: int, utc: datetime, offset: int, stamp: str, mn: str, body: str):
-        self.line = line
+        super().__init__(line, stamp, body)
         self.utc = utc
         self.offset = offset
-        self.stamp = stamp
         self.mn = mn
-        self.body = body
-
-    def add(self, text: str) -> None:
-        if len(self.body) < MAX_RECORD_CHARS:
-            self.body = f"{self.body}\n{text}"[:MAX_RECORD_CHARS]
 
 
 def _ev(rec: _Record, ctx: FileContext, kind: Kind, agent: str | None, **attrs: AttrValue | None) -> Event:
-    clean: dict[str, AttrValue] = {k: v for k, v in attrs.items() if v is not None}
+    clean = present(attrs)
     clean.setdefault("mnemonic", rec.mn)
-    return Event(rec.utc, rec.stamp, ctx.display, rec.line, NAME, kind, agent, ctx.node, None, clean)
+    return Event(rec.utc, rec.time_text, ctx.display, rec.line, NAME, kind, agent, ctx.node, None, clean)
 
 
 _AGENT_WORD = re.compile(r"\bagent\s+(?:id\s+)?(?P<id>\d{3,})\b", re.I)
@@ -270,10 +264,10 @@ def _decoded_cti(rec: _Record, ctx: FileContext, body: str) -> Iterator[Event]:
 
 def _events(rec: _Record, ctx: FileContext) -> Iterator[Event]:
     mn = rec.mn
-    for sig in signatures.match(NAME, rec.body):
+    for sig in signatures.match(NAME, rec.text):
         yield _ev(rec, ctx, Kind.KNOWN_DEFECT, None, **sig.event_attrs())
     family = mnemonic_family(mn)
-    body = rec.body
+    body = rec.text
     if family is None:
         if "REQUEST" in mn:
             if "LOG" not in body:  # only sign-in and sign-out requests are kept
