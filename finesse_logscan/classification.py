@@ -11,8 +11,9 @@ from __future__ import annotations
 import bisect
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from .guidance import client_side_actions, failover_notes, lcd_note, server_wide_actions
 from .options import Thresholds
@@ -20,10 +21,18 @@ from .report import ClientStats, Disconnect, Incident, ServerEvent
 from .timestamps import iso_z
 
 
-@dataclass
+@dataclass(frozen=True)
 class Verdict:
     verdict: str
     reason: str
+
+
+class Classified(NamedTuple):
+    incidents: list[Incident]
+    verdict: Verdict
+    disconnects: list[Disconnect]
+    """The disconnects given, sorted by time and agent, each with its classification and
+    incident (new records: the ones given are not changed)."""
 
 
 def live_agents(spans: dict[str, tuple[datetime, datetime]], t: datetime) -> int:
@@ -37,7 +46,7 @@ def classify(
     clients: list[ClientStats],
     th: Thresholds,
     nodes: Sequence[str] = (),
-) -> tuple[list[Incident], Verdict]:
+) -> Classified:
     """`nodes`: every node of the bundle; with two or more, incidents say which node(s) their
     drops happened on, and the verdict whether one node or the cluster went down."""
     ds = sorted(disconnects, key=lambda d: (d.time, d.agent))
@@ -89,13 +98,12 @@ def classify(
     incidents: list[Incident] = []
     cited_by_incident: dict[str, list[ServerEvent]] = {}
     for n, (start, cls, idx, cited, live) in enumerate(raw, 1):
-        members_d = [ds[k] for k in idx]
         inc_id = f"INC-{n:03d}"
+        for k in idx:
+            ds[k] = replace(ds[k], classification=cls, incident=inc_id)
+        members_d = [ds[k] for k in idx]
         inc_agents = sorted({d.agent for d in members_d})
         end = max(d.time for d in members_d)
-        for d in members_d:
-            d.classification = cls
-            d.incident = inc_id
         cited_by_incident[inc_id] = cited
         if cls == "server-wide":
             summary = _storm_summary(inc_agents, start, end, live, cited)
@@ -109,7 +117,7 @@ def classify(
         actions = [*failover_notes(members_d), *actions]
         incidents.append(Incident(inc_id, cls, start, end, inc_agents, len(members_d), summary, actions,
                                   [c.evidence for c in cited], inc_nodes))  # fmt: skip
-    return incidents, _verdict(incidents, ds, server_events, cited_by_incident, nodes)
+    return Classified(incidents, _verdict(incidents, ds, server_events, cited_by_incident, nodes), ds)
 
 
 def _merge(

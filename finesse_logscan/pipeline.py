@@ -21,7 +21,7 @@ from .event import Event, Kind
 from .eventstore import ActivityBatch, EventStore
 from .options import ScanOptions
 from .parsing import FileContext, OffsetRun
-from .report import Evidence, FileInfo, Filter, NodeInfo, Report
+from .report import ClientStats, Disconnect, Evidence, FileInfo, Filter, NodeInfo, Report, ServerEvent
 from .routing import SNIFF_LINES, node_for, node_from_path, route, route_by_name
 from .textlines import Chunk, Damage, as_utf8_stream, iter_chunks
 from .timeline import Timeline, build
@@ -83,9 +83,7 @@ def scan(paths: Sequence[str], options: ScanOptions | None = None) -> Report:
     resolver = OffsetResolver(parse_zone(opts.server_tz) if opts.server_tz else None)
     reader = BundleReader(opts.limits)
     store = EventStore()
-    files: list[FileInfo] = []
     copies = _Copies()
-    placed: list[tuple[FileInfo, nodes.Placed, list[OffsetRun]]] = []
     naive_families: dict[str | None, set[str]] = {}
     tick = None
     if opts.progress is not None:
@@ -124,34 +122,27 @@ def scan(paths: Sequence[str], options: ScanOptions | None = None) -> Report:
         pool.settle()
     finally:
         pool.close()
-    for fid in sorted(read):
-        info, place, offsets = read[fid]
-        files.append(info)
-        if place is not None:
-            placed.append((info, place, offsets))
+    entries = [read[fid] for fid in sorted(read)]
     store.finish()
-    node_notes = _place_nodes(placed, store, resolver)
+    settled, node_notes = _place_nodes([(i, p, o) for i, p, o in entries if p is not None], store, resolver)
+    files = [
+        replace(i, node=settled[i.path][0], node_source=settled[i.path][1]) if p else i for i, p, _ in entries
+    ]
     for info in files:
         if info.skipped is None and info.first is not None and info.first.tzinfo is None:
             naive_families.setdefault(info.node, set()).add(info.family)
     store.events, agent_notes = reconcile_client_agents(store.events)
-
-    for info in files:  # place naive first/last times (openfire) like their events
-        if info.first is not None and info.first.tzinfo is None:
-            info.first = resolver.place(info.node, info.first).utc
-        if info.last is not None and info.last.tzinfo is None:
-            info.last = resolver.place(info.node, info.last).utc
+    files = [
+        _placed_times(info, resolver) for info in files
+    ]  # naive first/last (openfire), like their events
 
     timeline = build(store.events, resolver)  # filters narrow the report, not the analysis
-    findings = Findings()
-    for detector in DETECTORS:
-        detector.run(timeline, opts, findings)
-    _add_hints(findings)
-    incidents, verdict = classify(
-        findings.disconnects,
-        findings.server_events,
+    findings = Findings.combine(detector.run(timeline, opts) for detector in DETECTORS)
+    incidents, verdict, disconnects = classify(
+        _with_hints(findings.disconnects, findings.clients),
+        list(findings.server_events),
         timeline.agent_spans(),
-        findings.clients,
+        list(findings.clients),
         opts.thresholds,
         sorted({f.node for f in files if f.skipped is None and f.node}),
     )
@@ -168,8 +159,7 @@ def scan(paths: Sequence[str], options: ScanOptions | None = None) -> Report:
         for e in store.events
         if e.kind == Kind.CLIENT_USER_AGENT and e.agent
     }
-    for c in findings.clients:
-        c.user_agent = user_agents.get(c.agent)
+    clients = [replace(c, user_agent=user_agents.get(c.agent)) for c in findings.clients]
     return Report(
         tool_version=__version__,
         verdict=verdict.verdict,
@@ -178,12 +168,12 @@ def scan(paths: Sequence[str], options: ScanOptions | None = None) -> Report:
         window_end=timeline.end,
         nodes=_nodes(files, resolver, timeline),
         files=files,
-        disconnects=findings.disconnects,
+        disconnects=disconnects,
         incidents=incidents,
-        clients=findings.clients,
-        server_events=findings.server_events,
-        warnings=warnings + node_notes + agent_notes + findings.warnings,
-        timeline=_chain_timeline(findings, resolver),
+        clients=clients,
+        server_events=list(findings.server_events),
+        warnings=warnings + node_notes + agent_notes + list(findings.warnings),
+        timeline=_chain_timeline(disconnects, findings.server_events, resolver),
         events=_all_events(timeline, resolver) if opts.keep_events else [],
         event_table=_event_table(timeline, resolver) if opts.keep_events else [],
         skipped=list(reader.notes.skipped),
@@ -382,31 +372,45 @@ def _add_all(
 
 def _place_nodes(
     placed: list[tuple[FileInfo, nodes.Placed, list[OffsetRun]]], store: EventStore, resolver: OffsetResolver
-) -> list[str]:
+) -> tuple[dict[str, tuple[str | None, str]], list[str]]:
     """Settle each file's node (path, else content), move its events there, and give each node
-    the UTC offsets its files carry."""
+    the UTC offsets its files carry. Returns file path -> (node, where its name came from)."""
     mapping, notes = nodes.assign([p for _, p, _ in placed])
     moved: dict[str, str | None] = {}
+    settled: dict[str, tuple[str | None, str]] = {}
     for info, place, offsets in placed:
         node, source = mapping[place.display]
         if node != info.node:
             moved[info.path] = node
-        info.node, info.node_source = node, source
+        settled[info.path] = (node, source)
         resolver.add_runs(node, offsets)
     if moved:
         store.events = [replace(e, node=moved[e.file]) if e.file in moved else e for e in store.events]
-    return notes
+    return settled, notes
 
 
-def _add_hints(findings: Findings) -> None:
-    flags = {c.agent: c.flags for c in findings.clients}
-    for d in findings.disconnects:
+def _placed_times(info: FileInfo, resolver: OffsetResolver) -> FileInfo:
+    """The file's first and last times in UTC (openfire's are server wall times until now)."""
+    first, last = info.first, info.last
+    if first is not None and first.tzinfo is None:
+        first = resolver.place(info.node, first).utc
+    if last is not None and last.tzinfo is None:
+        last = resolver.place(info.node, last).utc
+    return replace(info, first=first, last=last)
+
+
+def _with_hints(disconnects: Sequence[Disconnect], clients: Sequence[ClientStats]) -> list[Disconnect]:
+    """Each disconnect with the hints its agent's client health and its own chain give."""
+    flags = {c.agent: c.flags for c in clients}
+    out = []
+    for d in disconnects:
         hints = list(flags.get(d.agent, []))
         if d.idle_close is not None or d.last_activity is not None:
             hints.append("client-stopped-polling")
         if d.outcome == "recovered":
             hints.append("back-on-new-session")
-        d.hints = hints
+        out.append(replace(d, hints=hints))
+    return out
 
 
 def _nodes(files: list[FileInfo], resolver: OffsetResolver, timeline: Timeline) -> list[NodeInfo]:
@@ -487,13 +491,15 @@ def _all_events(timeline: Timeline, resolver: OffsetResolver) -> list[Evidence]:
     ]
 
 
-def _chain_timeline(findings: Findings, resolver: OffsetResolver) -> list[Evidence]:
+def _chain_timeline(
+    disconnects: Sequence[Disconnect], server_events: Sequence[ServerEvent], resolver: OffsetResolver
+) -> list[Evidence]:
     """Chain and server events in time order, each with its server-local time beside the UTC."""
     rows: dict[tuple[str, int | None, str], Evidence] = {}
-    for d in findings.disconnects:
+    for d in disconnects:
         for e in d.evidence:
             rows.setdefault((e.file, e.line, e.event), e)
-    for s in findings.server_events:
+    for s in server_events:
         e = s.evidence
         rows.setdefault(
             (e.file, e.line, s.kind), Evidence(e.file, e.line, s.kind, s.time, e.time_text, s.node)

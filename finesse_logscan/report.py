@@ -49,7 +49,7 @@ class Evidence:
         return {"file": self.file, "line": self.line, "event": self.event, "time": iso_z(self.time)}
 
 
-@dataclass
+@dataclass(frozen=True)
 class FileInfo:
     path: str
     family: str
@@ -70,7 +70,7 @@ class FileInfo:
                 "first": iso_z(self.first), "last": iso_z(self.last)}  # fmt: skip
 
 
-@dataclass
+@dataclass(frozen=True)
 class NodeInfo:
     name: str
     utc_offset_source: str
@@ -82,7 +82,7 @@ class NodeInfo:
                 "utc_offsets": self.utc_offsets}  # fmt: skip
 
 
-@dataclass
+@dataclass(frozen=True)
 class Disconnect:
     agent: str
     time: datetime
@@ -114,7 +114,7 @@ class Disconnect:
         }  # fmt: skip
 
 
-@dataclass
+@dataclass(frozen=True)
 class Incident:
     id: str
     classification: str
@@ -134,7 +134,7 @@ class Incident:
                 "nodes": list(self.nodes), "evidence": [e.to_dict() for e in self.evidence]}  # fmt: skip
 
 
-@dataclass
+@dataclass(frozen=True)
 class ClientStats:
     agent: str
     samples: int
@@ -151,7 +151,7 @@ class ClientStats:
                 "max_rtt_ms": self.max_rtt_ms, "flags": list(self.flags)}  # fmt: skip
 
 
-@dataclass
+@dataclass(frozen=True)
 class ServerEvent:
     time: datetime
     node: str | None
@@ -200,7 +200,7 @@ class Filter:
         return {"agents": list(self.agents), "since": iso_z(self.since), "until": iso_z(self.until)}
 
 
-@dataclass
+@dataclass(frozen=True)
 class Report:
     tool_version: str
     verdict: str

@@ -18,37 +18,40 @@ def spans(n: int) -> dict[str, tuple]:  # type: ignore[type-arg]
 
 def test_storm_of_many_agents_is_server_wide() -> None:
     ds = [d(f"a{i}", i * 3) for i in range(12)]
-    incidents, verdict = classify(ds, [], spans(14), [], Thresholds())
+    incidents, verdict, classified = classify(ds, [], spans(14), [], Thresholds())
     assert verdict.verdict == "server-wide"
     assert len(incidents) == 1 and incidents[0].classification == "server-wide"
-    assert all(x.incident == incidents[0].id for x in ds)
+    assert [(x.agent, x.incident, x.classification) for x in classified] == [
+        (x.agent, "INC-001", "server-wide") for x in ds
+    ]
+    assert all(x.incident == "" for x in ds)  # the disconnects given are not changed
 
 
 def test_couple_of_coincidental_drops_in_large_centre_stay_client_side() -> None:
     ds = [d("a1", 0), d("a2", 20)]
-    incidents, verdict = classify(ds, [], spans(500), [], Thresholds())
+    incidents, verdict, _ = classify(ds, [], spans(500), [], Thresholds())
     assert verdict.verdict == "client-side"
     assert [i.classification for i in incidents] == ["client-side"]
 
 
 def test_five_agents_is_not_enough_when_they_are_under_ten_percent_of_live() -> None:
     ds = [d(f"a{i}", i) for i in range(6)]
-    _, verdict = classify(ds, [], spans(100), [], Thresholds())
+    _, verdict, _ = classify(ds, [], spans(100), [], Thresholds())
     assert verdict.verdict == "client-side"
-    _, verdict = classify(ds, [], spans(60), [], Thresholds())
+    _, verdict, _ = classify(ds, [], spans(60), [], Thresholds())
     assert verdict.verdict == "server-wide"
 
 
 def test_drops_spread_in_time_are_client_side_incidents() -> None:
     ds = [d(f"a{i}", i * 600) for i in range(8)]
-    incidents, verdict = classify(ds, [], spans(10), [], Thresholds())
+    incidents, verdict, _ = classify(ds, [], spans(10), [], Thresholds())
     assert verdict.verdict == "client-side"
     assert len(incidents) == 8
 
 
 def test_mixed_verdict() -> None:
     ds = [d(f"a{i}", i) for i in range(6)] + [d("a9", 5000)]
-    incidents, verdict = classify(ds, [], spans(10), [], Thresholds())
+    incidents, verdict, _ = classify(ds, [], spans(10), [], Thresholds())
     assert verdict.verdict == "mixed"
     assert [i.classification for i in incidents] == ["server-wide", "client-side"]
 
@@ -57,7 +60,7 @@ def test_server_evidence_makes_two_agents_server_wide_and_is_cited() -> None:
     ev = Evidence("openfire/info.log", 7, "openfire-stopped", at(100))
     se = ServerEvent(at(100), "fin1", "notification-service-stopped", "Openfire stopped", ev, "critical")
     ds = [d("a1", 110), d("a2", 150), d("a3", 5000)]
-    incidents, verdict = classify(ds, [se], spans(500), [], Thresholds())
+    incidents, verdict, _ = classify(ds, [se], spans(500), [], Thresholds())
     assert verdict.verdict == "mixed"
     sw = incidents[0]
     assert sw.classification == "server-wide" and sw.agents == ["a1", "a2"]
@@ -69,14 +72,14 @@ def test_server_evidence_makes_two_agents_server_wide_and_is_cited() -> None:
 def test_no_disconnects_but_server_event_is_still_said() -> None:
     ev = Evidence("x.log", 1, "openfire-stopped", at(0))
     se = ServerEvent(at(0), "fin1", "notification-service-stopped", "stop", ev, "critical")
-    incidents, verdict = classify([], [se], {}, [], Thresholds())
+    incidents, verdict, _ = classify([], [se], {}, [], Thresholds())
     assert incidents == [] and verdict.verdict == "no-disconnects"
     assert "server event" in verdict.reason
 
 
 def test_window_is_configurable() -> None:
     ds = [d(f"a{i}", i * 50) for i in range(6)]  # 250 s from first to last
-    _, verdict = classify(ds, [], spans(10), [], Thresholds())
+    _, verdict, _ = classify(ds, [], spans(10), [], Thresholds())
     assert verdict.verdict == "client-side"
-    _, verdict = classify(ds, [], spans(10), [], Thresholds(storm_window_s=300))
+    _, verdict, _ = classify(ds, [], spans(10), [], Thresholds(storm_window_s=300))
     assert verdict.verdict == "server-wide"

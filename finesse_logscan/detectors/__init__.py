@@ -1,6 +1,7 @@
 """The explicit detector registry, run in this order over the timeline.
 
-A detector module provides NAME, DESCRIPTION and run(timeline, options, findings).
+A detector module provides NAME, DESCRIPTION and run(timeline, options) -> Findings (what it
+found; nothing else is changed).
 tests/test_registry.py checks every module here is listed.
 """
 
@@ -18,7 +19,7 @@ from .findings import Findings
 class Detector(Protocol):
     NAME: str
     DESCRIPTION: str
-    run: Callable[[Timeline, ScanOptions, Findings], None]
+    run: Callable[[Timeline, ScanOptions], Findings]
 
 
 DETECTORS: tuple[Detector, ...] = (disconnects, clients, server_events)  # type: ignore[assignment]

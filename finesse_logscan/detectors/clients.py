@@ -12,13 +12,13 @@ NAME = "clients"
 DESCRIPTION = "client clock drift and round-trip latency per agent (client logs)"
 
 
-def run(timeline: Timeline, options: ScanOptions, findings: Findings) -> None:
+def run(timeline: Timeline, options: ScanOptions) -> Findings:
     df = timeline.frame([Kind.CLIENT_DRIFT])
     if df.empty or "drift_ms" not in df:
-        return
+        return Findings()
     df = df[df["agent"].notna()].copy()
     if df.empty:
-        return
+        return Findings()
     if "rtt_ms" not in df:
         df["rtt_ms"] = None
     df["abs_drift"] = df["drift_ms"].abs()
@@ -31,13 +31,14 @@ def run(timeline: Timeline, options: ScanOptions, findings: Findings) -> None:
         max_rtt=("rtt_ms", "max"),
     )
     th = options.thresholds
+    found = []
     for agent, row in stats.sort_index().iterrows():
         flags = []
         if row["median_abs_drift"] > th.drift_threshold_ms:
             flags.append("clock-drift")
         if _int(row["max_rtt"]) > th.latency_threshold_ms:
             flags.append("high-latency")
-        findings.clients.append(
+        found.append(
             ClientStats(
                 agent=str(agent),
                 samples=int(row["samples"]),
@@ -48,6 +49,7 @@ def run(timeline: Timeline, options: ScanOptions, findings: Findings) -> None:
                 flags=flags,
             )
         )
+    return Findings(clients=tuple(found))
 
 
 def _int(value: object) -> int:

@@ -386,14 +386,15 @@ def infer_agents(events: list[Event]) -> tuple[list[Event], int]:
     return out, inferred
 
 
-def run(timeline: Timeline, options: ScanOptions, findings: Findings) -> None:
+def run(timeline: Timeline, options: ScanOptions) -> Findings:
     events, inferred = infer_agents(timeline.events)
+    warnings = []
     if inferred:
-        findings.warnings.append(
+        warnings.append(
             f"{inferred} forced-logout line(s) named no agent; each was given the only agent with a "
             "forced-logout line within 1 s on the same node (marked 'agent inferred' in the evidence)"
         )
     timeline = Timeline(events, timeline.offsets_used)
-    for agent, evs in sorted(timeline.by_agent().items()):
-        findings.disconnects.extend(chains_for_agent(agent, evs))
-    findings.disconnects.sort(key=lambda d: (d.time, d.agent))
+    found = [d for agent, evs in sorted(timeline.by_agent().items()) for d in chains_for_agent(agent, evs)]
+    found.sort(key=lambda d: (d.time, d.agent))
+    return Findings(disconnects=tuple(found), warnings=tuple(warnings))

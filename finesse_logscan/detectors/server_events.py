@@ -66,7 +66,8 @@ def _evidence(ev: Event, kind: str) -> Evidence:
     return Evidence(ev.file, ev.line or None, kind, ev.time, ev.time_text, ev.node)
 
 
-def run(timeline: Timeline, options: ScanOptions, findings: Findings) -> None:
+def run(timeline: Timeline, options: ScanOptions) -> Findings:
+    found: list[ServerEvent] = []
     last_seen: dict[tuple[str | None, str, str], datetime] = {}
     offline: list[Event] = []
     for ev in timeline.events:
@@ -93,9 +94,10 @@ def run(timeline: Timeline, options: ScanOptions, findings: Findings) -> None:
             severity,
             str(ev.attrs.get("signature", "")),
         )
-        findings.server_events.append(se)
-    findings.server_events.extend(_offline_bursts(offline))
-    findings.server_events.sort(key=lambda s: (s.time, s.kind, s.evidence.file, s.evidence.line or 0))
+        found.append(se)
+    found.extend(_offline_bursts(offline))
+    found.sort(key=lambda s: (s.time, s.kind, s.evidence.file, s.evidence.line or 0))
+    return Findings(server_events=tuple(found))
 
 
 def _offline_bursts(events: list[Event]) -> list[ServerEvent]:
