@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 from .guidance import client_side_actions, failover_notes, lcd_note, server_wide_actions
 from .options import Thresholds
-from .report import ClientStats, Disconnect, Incident, ServerEvent
+from .report import Classification, ClientStats, Disconnect, Incident, ServerEvent
 from .timestamps import iso_z
 
 
@@ -86,13 +86,13 @@ def classify(
             client_groups.append([k])
 
     by_agent = {c.agent: c for c in clients}
-    raw: list[tuple[datetime, str, list[int], list[ServerEvent], int]] = []
+    raw: list[tuple[datetime, Classification, list[int], list[ServerEvent], int]] = []
     for members, cited, live in merged:
         cited = decisive_first(cited)
         idx = sorted(members)
-        raw.append((ds[idx[0]].time, "server-wide", idx, cited, live))
+        raw.append((ds[idx[0]].time, Classification.SERVER_WIDE, idx, cited, live))
     for idx in client_groups:
-        raw.append((ds[idx[0]].time, "client-side", idx, [], 0))
+        raw.append((ds[idx[0]].time, Classification.CLIENT_SIDE, idx, [], 0))
     raw.sort(key=lambda r: (r[0], r[1]))
 
     incidents: list[Incident] = []

@@ -4,11 +4,35 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from .timestamps import iso_z
 
 SCHEMA_VERSION = 1
+
+
+class Severity(StrEnum):
+    """How much a server event weighs: critical evidence can make drops server-wide."""
+
+    CRITICAL = "critical"
+    WARNING = "warning"
+    INFO = "info"
+
+
+class Outcome(StrEnum):
+    """What became of an agent after a lost session (see detectors/disconnects.py)."""
+
+    FORCED_LOGOUT = "forced-logout"
+    RECOVERED = "recovered"
+    FAILED_OVER = "failed-over"
+    FAILOVER_RACE = "failover-race"
+    UNKNOWN = "unknown"
+
+
+class Classification(StrEnum):
+    CLIENT_SIDE = "client-side"
+    SERVER_WIDE = "server-wide"
 
 
 def in_bundle(path: str) -> str:
@@ -94,9 +118,9 @@ class Disconnect:
     forced_logout: datetime | None
     reason_code: int | None
     resulting_state: str | None
-    outcome: str
+    outcome: Outcome
     evidence: list[Evidence]
-    classification: str = "client-side"
+    classification: Classification = Classification.CLIENT_SIDE
     incident: str = ""
     hints: list[str] = field(default_factory=list)
     failover_node: str | None = None  # the node the agent moved to (failed-over, failover-race)
@@ -117,7 +141,7 @@ class Disconnect:
 @dataclass(frozen=True)
 class Incident:
     id: str
-    classification: str
+    classification: Classification
     start: datetime
     end: datetime
     agents: list[str]
@@ -158,7 +182,7 @@ class ServerEvent:
     kind: str
     detail: str
     evidence: Evidence
-    severity: str = "info"
+    severity: Severity = Severity.INFO
     signature: str = ""  # known-defect signature id, when one matched
 
     def to_dict(self) -> dict[str, Any]:

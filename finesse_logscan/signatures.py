@@ -9,7 +9,9 @@ from importlib import resources
 
 import regex as re  # the regex module: search timeouts for patterns from data
 
-SEVERITIES = ("critical", "warning", "info")
+from .report import Severity
+
+SEVERITIES = tuple(Severity)
 PATTERN_TIMEOUT_S = 0.25
 """Longest a signature pattern may search one record (the `regex` module's timeout)."""
 

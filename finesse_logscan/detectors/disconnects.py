@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from ..event import Event, Kind
 from ..eventstore import ACTIVITY_KINDS, activity_instant
 from ..options import ScanOptions
-from ..report import Disconnect, Evidence
+from ..report import Disconnect, Evidence, Outcome
 from ..timeline import Timeline
 from .findings import Findings
 
@@ -275,7 +275,7 @@ def _chain(
     moved_to = back.node if back is not None and back.family != "clientlog" and back.node != node else None
     outcome, recovered_by = _outcome(back, moved_to, forced_at)
     confirmed = None  # the agent's own client log saying it reached the other node
-    if moved_to is not None and outcome in ("failed-over", "failover-race"):
+    if moved_to is not None and outcome in (Outcome.FAILED_OVER, Outcome.FAILOVER_RACE):
         host = moved_to.split(".", 1)[0].lower()
         confirmed = _first(
             evs,
@@ -315,13 +315,13 @@ def _chain(
         resulting_state=str(state.attrs["state"]) if state is not None else None,
         outcome=outcome,
         evidence=[evidence_of(e) for e in parts],
-        failover_node=moved_to if outcome in ("failed-over", "failover-race") else None,
+        failover_node=moved_to if outcome in (Outcome.FAILED_OVER, Outcome.FAILOVER_RACE) else None,
     )
 
 
 def _outcome(
     back: Event | None, moved_to: str | None, forced_at: datetime | None
-) -> tuple[str, Event | None]:
+) -> tuple[Outcome, Event | None]:
     """What became of the agent, and the line that shows it came back (if that matters).
 
     forced-logout: the logout was sent (and the agent was not already on the other node);
@@ -330,11 +330,11 @@ def _outcome(
     the other node, no logout; recovered: back on the same node first; unknown: logs end first."""
     if forced_at is not None:
         if back is not None and moved_to is not None and _t(back) < forced_at:
-            return "failover-race", back
-        return "forced-logout", None
+            return Outcome.FAILOVER_RACE, back
+        return Outcome.FORCED_LOGOUT, None
     if back is None:
-        return "unknown", None
-    return ("failed-over" if moved_to is not None else "recovered"), back
+        return Outcome.UNKNOWN, None
+    return (Outcome.FAILED_OVER if moved_to is not None else Outcome.RECOVERED), back
 
 
 def _ends_signed_in(ev: Event) -> bool:

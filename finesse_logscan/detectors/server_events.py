@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from ..event import Event, Kind
 from ..options import ScanOptions
-from ..report import Evidence, ServerEvent
+from ..report import Evidence, ServerEvent, Severity
 from ..timeline import Timeline
 from .findings import Findings
 
@@ -16,21 +16,21 @@ NAME = "server-events"
 DESCRIPTION = "service stops/starts, restarts, dumps, service failures, known defects, store-offline bursts"
 
 # event kind -> (server_events kind, severity)
-KINDS: dict[Kind, tuple[str, str]] = {
-    Kind.OPENFIRE_STOPPING: ("notification-service-stopped", "critical"),
-    Kind.OPENFIRE_STOPPED: ("notification-service-stopped", "critical"),
-    Kind.HTTPBIND_STOPPED: ("notification-service-stopped", "critical"),
-    Kind.OPENFIRE_STARTED: ("notification-service-started", "critical"),
-    Kind.HTTPBIND_STARTED: ("notification-service-started", "critical"),
-    Kind.WEBSERVICES_RESTARTED: ("webservices-restarted", "critical"),
-    Kind.HEAP_DUMP: ("heap-dump", "critical"),
-    Kind.CORE_DUMP: ("core-dump", "critical"),
-    Kind.SERVICE_FAILURE: ("service-failure", "critical"),
-    Kind.SERVICE_STOPPED: ("service-stopped", "critical"),
-    Kind.SERVICE_STARTED: ("service-started", "info"),
-    Kind.SYSLOG_ALERT: ("syslog-alert", "warning"),
-    Kind.KNOWN_DEFECT: ("known-defect", "critical"),
-    Kind.XMPP_CONNECTION_ERROR: ("xmpp-connection-error", "warning"),
+KINDS: dict[Kind, tuple[str, Severity]] = {
+    Kind.OPENFIRE_STOPPING: ("notification-service-stopped", Severity.CRITICAL),
+    Kind.OPENFIRE_STOPPED: ("notification-service-stopped", Severity.CRITICAL),
+    Kind.HTTPBIND_STOPPED: ("notification-service-stopped", Severity.CRITICAL),
+    Kind.OPENFIRE_STARTED: ("notification-service-started", Severity.CRITICAL),
+    Kind.HTTPBIND_STARTED: ("notification-service-started", Severity.CRITICAL),
+    Kind.WEBSERVICES_RESTARTED: ("webservices-restarted", Severity.CRITICAL),
+    Kind.HEAP_DUMP: ("heap-dump", Severity.CRITICAL),
+    Kind.CORE_DUMP: ("core-dump", Severity.CRITICAL),
+    Kind.SERVICE_FAILURE: ("service-failure", Severity.CRITICAL),
+    Kind.SERVICE_STOPPED: ("service-stopped", Severity.CRITICAL),
+    Kind.SERVICE_STARTED: ("service-started", Severity.INFO),
+    Kind.SYSLOG_ALERT: ("syslog-alert", Severity.WARNING),
+    Kind.KNOWN_DEFECT: ("known-defect", Severity.CRITICAL),
+    Kind.XMPP_CONNECTION_ERROR: ("xmpp-connection-error", Severity.WARNING),
 }
 SAME_EVENT_S = 5
 """One stop is often logged as several lines (Initiating shutdown, HTTP bind stopped, Openfire
@@ -41,7 +41,7 @@ BURST_MIN_AGENTS = 5
 """'Unable to route packet ... store offline' for this many agents within a minute."""
 
 
-def _kind_and_severity(ev: Event) -> tuple[str, str] | None:
+def _kind_and_severity(ev: Event) -> tuple[str, Severity] | None:
     spec = KINDS.get(ev.kind)
     if spec is None:
         return None
@@ -54,8 +54,8 @@ def _kind_and_severity(ev: Event) -> tuple[str, str] | None:
     ):
         started = ev.kind == Kind.SERVICE_STARTED
         kind = "notification-service-started" if started else "notification-service-stopped"
-        severity = "critical"
-    return kind, str(ev.attrs.get("severity", severity))
+        severity = Severity.CRITICAL
+    return kind, Severity(str(ev.attrs.get("severity", severity)))  # a signature's, checked when loaded
 
 
 def describe(ev: Event) -> str:
@@ -122,7 +122,7 @@ def _offline_bursts(events: list[Event]) -> list[ServerEvent]:
                     "store-offline-burst",
                     detail,
                     _evidence(start, "store-offline-burst"),
-                    "warning",
+                    Severity.WARNING,
                 )
             )
             i = j
