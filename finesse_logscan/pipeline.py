@@ -20,7 +20,7 @@ from .detectors import DETECTORS, Findings
 from .event import Event, Kind
 from .eventstore import ActivityBatch, EventStore
 from .options import ScanOptions
-from .parsing import FileContext, OffsetRun
+from .parsing import FileContext, OffsetRun, Parser
 from .report import ClientStats, Disconnect, Evidence, FileInfo, Filter, NodeInfo, Report, ServerEvent
 from .routing import SNIFF_LINES, node_for, node_from_path, route, route_by_name
 from .textlines import Chunk, Damage, as_utf8_stream, iter_chunks
@@ -77,57 +77,18 @@ class _Counted:
 
 
 def scan(paths: Sequence[str], options: ScanOptions | None = None) -> Report:
-    """Read every input, rebuild disconnect chains and classify them."""
+    """Read every input, rebuild disconnect chains and classify them. (One straight run of the
+    stages, each a call; the Report's fields are filled here once.)"""
     opts = options or ScanOptions()
     signatures.use(signatures.load_file(opts.signatures_file) if opts.signatures_file else ())
     resolver = OffsetResolver(parse_zone(opts.server_tz) if opts.server_tz else None)
     reader = BundleReader(opts.limits)
     store = EventStore()
     copies = _Copies()
-    naive_families: dict[str | None, set[str]] = {}
-    tick = None
-    if opts.progress is not None:
-        report_progress, total = opts.progress, BundleReader.total_bytes(list(paths))
-        current = [""]
-
-        def tick() -> None:
-            report_progress(reader.position(), total, current[0])
-
-    read: dict[int, _Read] = {}
-    deferred: list[tuple[int, Callable[[], _Read]]] = []  # spooled files, parsed last
-    pool = workers.Pool(opts.jobs, opts.signatures_file, opts.progress)
-    try:
-        for fid, src in enumerate(reader.iter_sources(list(paths))):
-            if tick is not None:
-                current[0] = src.display
-                tick()
-            try:
-                got = _read_source(
-                    src,
-                    fid,
-                    store,
-                    copies,
-                    pool,
-                    lambda i, f: deferred.append((i, f)),
-                    read.__setitem__,
-                    tick,
-                )
-            except DecompressionLimitError as exc:
-                reader.notes.error(str(exc))
-                break
-            if got is not None:
-                read[fid] = got
-        for fid, finish in sorted(deferred, key=lambda d: d[0]):  # while the workers work
-            read[fid] = finish()
-        pool.settle()
-    finally:
-        pool.close()
-    entries = [read[fid] for fid in sorted(read)]
+    entries = _read_all(list(paths), opts, reader, store, copies)
     store.finish()
-    settled, node_notes = _place_nodes([(i, p, o) for i, p, o in entries if p is not None], store, resolver)
-    files = [
-        replace(i, node=settled[i.path][0], node_source=settled[i.path][1]) if p else i for i, p, _ in entries
-    ]
+    files, node_notes = _settle_nodes(entries, store, resolver)
+    naive_families: dict[str | None, set[str]] = {}
     for info in files:
         if info.skipped is None and info.first is not None and info.first.tzinfo is None:
             naive_families.setdefault(info.node, set()).add(info.family)
@@ -146,20 +107,15 @@ def scan(paths: Sequence[str], options: ScanOptions | None = None) -> Report:
         opts.thresholds,
         sorted({f.node for f in files if f.skipped is None and f.node}),
     )
-    warnings = _warnings(reader, files, store, resolver, naive_families, copies)
     view = Filter(tuple(opts.agents), opts.since, opts.until)
-    warnings += _filter_warnings(view, timeline)
-    for node, zone_off, log_off, source in resolver.disagreements():
-        warnings.append(
-            f"node {node}: --server-tz {opts.server_tz} means UTC{zone_off} there, but its {source} lines say "
-            f"UTC{log_off}; openfire times were placed with {zone_off} as asked"
-        )
-    user_agents = {
-        e.agent: str(e.attrs.get("user_agent"))
-        for e in store.events
-        if e.kind == Kind.CLIENT_USER_AGENT and e.agent
-    }
-    clients = [replace(c, user_agent=user_agents.get(c.agent)) for c in findings.clients]
+    warnings = [
+        *_warnings(reader, files, store, resolver, naive_families, copies),
+        *_filter_warnings(view, timeline),
+        *_zone_warnings(opts, resolver),
+        *node_notes,
+        *agent_notes,
+        *findings.warnings,
+    ]
     return Report(
         tool_version=__version__,
         verdict=verdict.verdict,
@@ -170,9 +126,9 @@ def scan(paths: Sequence[str], options: ScanOptions | None = None) -> Report:
         files=files,
         disconnects=disconnects,
         incidents=incidents,
-        clients=clients,
+        clients=_with_browsers(findings.clients, store.events),
         server_events=list(findings.server_events),
-        warnings=warnings + node_notes + agent_notes + list(findings.warnings),
+        warnings=warnings,
         timeline=_chain_timeline(disconnects, findings.server_events, resolver),
         events=_all_events(timeline, resolver) if opts.keep_events else [],
         event_table=_event_table(timeline, resolver) if opts.keep_events else [],
@@ -181,6 +137,69 @@ def scan(paths: Sequence[str], options: ScanOptions | None = None) -> Report:
         agents_seen=len({e.agent for e in timeline.events if e.agent}),
         filter=view,
     )
+
+
+def _read_all(
+    paths: list[str], opts: ScanOptions, reader: BundleReader, store: EventStore, copies: _Copies
+) -> list[_Read]:
+    """Every file of the inputs into the store (workers.py: some parsed by other processes
+    or after the others), in file order."""
+    tick = None
+    if opts.progress is not None:
+        report_progress, total = opts.progress, BundleReader.total_bytes(paths)
+        current = [""]
+
+        def tick() -> None:
+            report_progress(reader.position(), total, current[0])
+
+    read: dict[int, _Read] = {}
+    deferred: list[tuple[int, Callable[[], _Read]]] = []  # spooled files, parsed last
+    pool = workers.Pool(opts.jobs, opts.signatures_file, opts.progress)
+    try:
+        for fid, src in enumerate(reader.iter_sources(paths)):
+            if tick is not None:
+                current[0] = src.display
+                tick()
+            later = lambda i, f: deferred.append((i, f))  # noqa: E731
+            try:
+                got = _read_source(src, fid, store, copies, pool, later, read.__setitem__, tick)
+            except DecompressionLimitError as exc:
+                reader.notes.error(str(exc))
+                break
+            if got is not None:
+                read[fid] = got
+        for fid, finish in sorted(deferred, key=lambda d: d[0]):  # while the workers work
+            read[fid] = finish()
+        pool.settle()
+    finally:
+        pool.close()
+    return [read[fid] for fid in sorted(read)]
+
+
+def _settle_nodes(
+    entries: list[_Read], store: EventStore, resolver: OffsetResolver
+) -> tuple[list[FileInfo], list[str]]:
+    """The files with their settled nodes (and the notes on how they were named)."""
+    settled, notes = _place_nodes([(i, p, o) for i, p, o in entries if p is not None], store, resolver)
+    files = [
+        replace(i, node=settled[i.path][0], node_source=settled[i.path][1]) if p else i for i, p, _ in entries
+    ]
+    return files, notes
+
+
+def _zone_warnings(opts: ScanOptions, resolver: OffsetResolver) -> list[str]:
+    return [
+        f"node {node}: --server-tz {opts.server_tz} means UTC{zone_off} there, but its {source} lines say "
+        f"UTC{log_off}; openfire times were placed with {zone_off} as asked"
+        for node, zone_off, log_off, source in resolver.disagreements()
+    ]
+
+
+def _with_browsers(clients: Sequence[ClientStats], events: Sequence[Event]) -> list[ClientStats]:
+    """Each agent's client stats with the browser its client log names."""
+    user_agents = {e.agent: str(e.attrs.get("user_agent")) for e in events
+                   if e.kind == Kind.CLIENT_USER_AGENT and e.agent}  # fmt: skip
+    return [replace(c, user_agent=user_agents.get(c.agent)) for c in clients]
 
 
 def _filter_warnings(view: Filter, timeline: Timeline) -> list[str]:
@@ -219,112 +238,144 @@ def _read_source(
     copies.displays[fid] = src.display
     by_name = route_by_name(src.path)
     if by_name is not None:  # a dump: the name says what it is; the content is never read
-        same, node = copies.check(by_name.NAME, [src.path.rsplit("/", 1)[-1]], src.display, node, src.size)
-        if same is not None:
-            return (
-                FileInfo(src.display, by_name.NAME, node, skipped=f"same file as {same}; read once"),
-                None,
-                [],
-            )
-        ctx = FileContext(
-            src.display, src.path, by_name.NAME, node, mtime=src.mtime, mtime_local=src.mtime_local
-        )
-        for ev in by_name.parse(iter(()), ctx):
-            store.add(ev, fid)
-            if ev.time is not None:
-                ctx.seen(ev.time)
-            elif ev.local_time is not None:
-                ctx.seen(ev.local_time)
-        info = FileInfo(
-            src.display, by_name.NAME, node, first=ctx.first, last=ctx.last, warnings=ctx.warnings
-        )
-        return info, nodes.Placed(src.display, src.input_name, node, source, nodes.Hints()), []
-    damage = Damage()
-    stream, note = as_utf8_stream(src.stream)
-    counted = _Counted(iter_chunks(stream, damage), tick)
-    it = iter(counted)
-    opened: list[Chunk] = []  # the chunks read to sniff the first lines
-    head_text: list[str] = []
+        return _read_dump(src, fid, by_name, store, copies, node, source)
+    file = _TextFile(src, fid, store, tick)
     try:
-        for chunk in it:
-            opened.append(chunk)
-            head_text.extend(line.text for line in islice(chunk.iter_lines(), SNIFF_LINES - len(head_text)))
-            if len(head_text) >= SNIFF_LINES:
-                break
+        head = file.head()
     except DecompressionLimitError:
         raise
     except CORRUPT_ERRORS as exc:
         return FileInfo(src.display, "unknown", node, skipped=f"cannot read: {exc}"), None, []
-    r = route(src.path, head_text)
+    r = route(src.path, head)
     if r.parser is None:
         return FileInfo(src.display, "unknown", node, skipped=r.reason), None, []
-    parser = r.parser
-    same, node = copies.check(parser.NAME, head_text, src.display, node, src.size)
+    same, node = copies.check(r.parser.NAME, head, src.display, node, src.size)
     if same is not None:
         return (
-            FileInfo(src.display, parser.NAME, node, skipped=f"same content as {same}; read once"),
+            FileInfo(src.display, r.parser.NAME, node, skipped=f"same content as {same}; read once"),
             None,
             [],
         )
-    ctx = FileContext(
-        src.display, src.path, parser.NAME, node, head=head_text, mtime=src.mtime, mtime_local=src.mtime_local
-    )
-    chunks: Iterable[Chunk] = chain(opened, it)
+    file.routed(r.parser, node, source)
+    if pool.takes(r.parser) or pool.defers(r.parser):
+        return file.spooled(pool, later, finished)
+    return file.parse_here(file.chunks)
 
-    def finish(events: Iterable[Event | ActivityBatch], ctx: FileContext, handed: Callable[[], int]) -> _Read:
-        """The file's events into the store, and what the report says of the file."""
-        kept_before = store.duplicates
-        jid_events: list[Event] = []  # a few, for the node's name (JID domains)
-        failed = _add_all(events, chunks, store, fid, jid_events, handed, parser.NAME, src.display)
-        if failed is not None:
-            ctx.warn(failed)
-        accounted = ctx.parsed + ctx.unparsed
-        if accounted < counted.count:
-            ctx.unparsed += counted.count - accounted
-        info = FileInfo(
-            path=src.display,
-            family=parser.NAME,
-            node=node,
-            lines=counted.count,
-            parsed=ctx.parsed,
-            unparsed=ctx.unparsed,
-            first=ctx.first,
-            last=ctx.last,
-            duplicates=store.duplicates - kept_before,
-            warnings=[*([note] if note else []), *damage.describe(), *ctx.warnings],
-        )
-        hints = nodes.hints(parser.NAME, head_text, jid_events)
-        return info, nodes.Placed(src.display, src.input_name, node, source, hints, parser.NAME), ctx.offsets
 
-    def parse_here(chunks: Iterable[Chunk]) -> _Read:
+def _read_dump(
+    src: SourceFile,
+    fid: int,
+    parser: Parser,
+    store: EventStore,
+    copies: _Copies,
+    node: str | None,
+    source: str,
+) -> _Read:
+    same, node = copies.check(parser.NAME, [src.path.rsplit("/", 1)[-1]], src.display, node, src.size)
+    if same is not None:
+        return FileInfo(src.display, parser.NAME, node, skipped=f"same file as {same}; read once"), None, []
+    ctx = FileContext(src.display, src.path, parser.NAME, node, mtime=src.mtime, mtime_local=src.mtime_local)
+    for ev in parser.parse(iter(()), ctx):
+        store.add(ev, fid)
+        if ev.time is not None:
+            ctx.seen(ev.time)
+        elif ev.local_time is not None:
+            ctx.seen(ev.local_time)
+    info = FileInfo(src.display, parser.NAME, node, first=ctx.first, last=ctx.last, warnings=ctx.warnings)
+    return info, nodes.Placed(src.display, src.input_name, node, source, nodes.Hints()), []
+
+
+class _TextFile:
+    """One text log on its way into the store: its lines are counted as they are read, its
+    first lines tell its family, then it is parsed here, or spooled (workers.py)."""
+
+    def __init__(self, src: SourceFile, fid: int, store: EventStore, tick: Callable[[], None] | None) -> None:
+        self.src, self.fid, self.store = src, fid, store
+        self.damage = Damage()
+        stream, self.note = as_utf8_stream(src.stream)
+        self.counted = _Counted(iter_chunks(stream, self.damage), tick)
+        self.chunks: Iterable[Chunk] = ()
+        self.head_text: list[str] = []
+
+    def head(self) -> list[str]:
+        """The first lines (for routing); the chunks read for them stay first in `chunks`."""
+        it = iter(self.counted)
+        opened: list[Chunk] = []
+        try:
+            for chunk in it:
+                opened.append(chunk)
+                more = SNIFF_LINES - len(self.head_text)
+                self.head_text.extend(line.text for line in islice(chunk.iter_lines(), more))
+                if len(self.head_text) >= SNIFF_LINES:
+                    break
+        finally:
+            self.chunks = chain(opened, it)
+        return self.head_text
+
+    def routed(self, parser: Parser, node: str | None, source: str) -> None:
+        src = self.src
+        self.parser, self.node, self.source = parser, node, source
+        self.ctx = FileContext(src.display, src.path, parser.NAME, node, head=self.head_text, mtime=src.mtime,
+                               mtime_local=src.mtime_local)  # fmt: skip
+
+    def parse_here(self, chunks: Iterable[Chunk]) -> _Read:
         handed = workers.Handed(chunks)
-        return finish(workers.parse_file(parser, handed, ctx), ctx, lambda: handed.count)
+        return self.finish(workers.parse_file(self.parser, handed, self.ctx), self.ctx, lambda: handed.count)
 
-    if pool.takes(parser) or pool.defers(parser):  # spooled: parsed by a worker, or here at the end
+    def spooled(
+        self,
+        pool: workers.Pool,
+        later: Callable[[int, Callable[[], _Read]], None],
+        finished: Callable[[int, _Read], None],
+    ) -> _Read | None:
+        """Keep the file's blocks on disk, to be parsed by a worker or here at the end."""
         spool = pool.spool()
         try:
-            for chunk in chunks:
+            for chunk in self.chunks:
                 spool.add(chunk)
         except Exception as exc:  # parsed now, up to the trouble, which is then handled as always
-            pool.settle(parser.NAME)  # after the files of its family read before it
-            return parse_here(chain(spool.chunks(), _raise(exc)))
-        chunks = ()
-        if pool.defers(parser):
+            pool.settle(self.parser.NAME)  # after the files of its family read before it
+            return self.parse_here(chain(spool.chunks(), _raise(exc)))
+        self.chunks = ()
+        if pool.defers(self.parser):
             pool.deferred_bytes += spool.size
-            later(fid, lambda: parse_here(pool.parsing(spool, src.display)))
+            later(self.fid, lambda: self.parse_here(pool.parsing(spool, self.src.display)))
             return None
 
         def done(result: workers.Parsed) -> None:
             if result.error is not None:  # the worker's parser failed: as here, a warning
                 result.ctx.warn(
-                    f"internal error in the {parser.NAME} parser after line {result.lines_when_failed}: "
+                    f"internal error in the {self.parser.NAME} parser after line {result.lines_when_failed}: "
                     f"{result.error}"
                 )
-            finished(fid, finish(result.events, result.ctx, lambda: 0))
+            finished(self.fid, self.finish(result.events, result.ctx, lambda: 0))
 
-        pool.submit(parser.NAME, spool, ctx, done)
+        pool.submit(self.parser.NAME, spool, self.ctx, done)
         return None
-    return parse_here(chunks)
+
+    def finish(
+        self, events: Iterable[Event | ActivityBatch], ctx: FileContext, handed: Callable[[], int]
+    ) -> _Read:
+        """The file's events into the store, and what the report says of the file."""
+        store, src, name = self.store, self.src, self.parser.NAME
+        kept_before = store.duplicates
+        jid_events: list[Event] = []  # a few, for the node's name (JID domains)
+        failed = _add_all(events, self.chunks, store, self.fid, jid_events, handed, name, src.display)
+        if failed is not None:
+            ctx.warn(failed)
+        lines = self.counted.count
+        ctx.unparsed += max(0, lines - ctx.parsed - ctx.unparsed)  # what a parser left unread
+        info = FileInfo(
+            path=src.display, family=name, node=self.node, lines=lines, parsed=ctx.parsed,
+            unparsed=ctx.unparsed, first=ctx.first, last=ctx.last, duplicates=store.duplicates - kept_before,
+            warnings=[*([self.note] if self.note else []), *self.damage.describe(), *ctx.warnings],
+        )  # fmt: skip
+        hints = nodes.hints(name, self.head_text, jid_events)
+        return (
+            info,
+            nodes.Placed(src.display, src.input_name, self.node, self.source, hints, name),
+            ctx.offsets,
+        )
 
 
 def _raise(exc: Exception) -> Iterator[Chunk]:
