@@ -227,15 +227,7 @@ def _chain(
 ) -> Disconnect:
     idle, presence = drop.idle, drop.presence
     sid = drop.sid
-    anchors = [e for e in (drop.first, idle, presence, *drop.forced) if e is not None]
-    start = min(_t(e) for e in anchors)
-    hi = start + CHAIN_WINDOW
-    if next_start is not None:
-        hi = min(hi, next_start - timedelta(microseconds=1))
-    partial = idle is None and presence is None and drop.first in drop.forced
-    lo = start - (CHAIN_WINDOW if partial else PRESENCE_LEAD)
-    if prev_end is not None:
-        lo = max(lo, min(prev_end, start))
+    start, lo, hi = _window(drop, prev_end, next_start)
     last_act, last_activity = _last_activity(evs, sid, _t(idle) if idle else start)
 
     def kind_in(kind: Kind, a: datetime, b: datetime) -> Event | None:
@@ -250,20 +242,8 @@ def _chain(
         presence = kind_in(Kind.PRESENCE_UNAVAILABLE, _t(idle) - PRESENCE_LEAD, hi)
     steps = [kind_in(k, lo, hi) for k in _EVIDENCE_KINDS]
     forced = drop.forced
-    logout = next((e for e in forced if e.kind == Kind.PRESENCE_DRIVEN_LOGOUT), None)
-    msg = next((e for e in forced if e.kind == Kind.CTI_MESSAGE), None)
-    state = next((e for e in forced if e.kind == Kind.CTI_AGENT_STATE), None)
-    if forced and state is None:  # a LOGOUT/NOT_READY state right after the logout request
-        f = _t(forced[0])
-        state = _first(evs, _ends_signed_in, f - timedelta(seconds=1), f + FORCED_SPREAD)
-    idle_check = None
-    if last_act is not None:
-        idle_check = _last(
-            evs,
-            lambda e: e.attrs.get("run") == "idle-check" and e.attrs.get("sid") == last_act.attrs.get("sid"),
-            start - CHAIN_WINDOW,
-            _t(idle) if idle else start,
-        )
+    logout, msg, state = _logout_steps(evs, forced)
+    idle_check = _idle_check(evs, last_act, start, _t(idle) if idle else start)
     offline = kind_in(Kind.STORE_OFFLINE, start, hi)
     client = _first(evs, _client_lost, max(start - CHAIN_WINDOW, lo), hi)
     node = (idle or drop.first).node
@@ -276,31 +256,15 @@ def _chain(
     outcome, recovered_by = _outcome(back, moved_to, forced_at)
     confirmed = None  # the agent's own client log saying it reached the other node
     if moved_to is not None and outcome in (Outcome.FAILED_OVER, Outcome.FAILOVER_RACE):
-        host = moved_to.split(".", 1)[0].lower()
-        confirmed = _first(
-            evs,
-            lambda e: (
-                e.kind == Kind.CLIENT_CONNECTION
-                and e.attrs.get("status") in ("connected", "connecting")
-                and str(e.attrs.get("server", "")).lower().split(".", 1)[0] == host
-            ),
-            start - CHAIN_WINDOW,
-            hi,
-        )
+        confirmed = _client_reached(evs, moved_to, start - CHAIN_WINDOW, hi)
     chain = (last_act, idle_check, idle, session_closed, presence, *steps, offline, logout, msg, state,
              *forced, client, recovered_by, confirmed)  # fmt: skip
     parts: list[Event] = []
     for e in chain:
         if e is not None and e not in parts:
             parts.append(e)
-    reason = next(
-        (
-            int(e.attrs["reason_code"])
-            for e in (msg, state, *forced)
-            if e is not None and isinstance(e.attrs.get("reason_code"), int)
-        ),
-        None,
-    )
+    reason = next((int(e.attrs["reason_code"]) for e in (msg, state, *forced)
+                   if e is not None and isinstance(e.attrs.get("reason_code"), int)), None)  # fmt: skip
     parts.sort(key=lambda e: (_t(e), e.file, e.line))
     return Disconnect(
         agent=agent,
@@ -316,6 +280,58 @@ def _chain(
         outcome=outcome,
         evidence=[evidence_of(e) for e in parts],
         failover_node=moved_to if outcome in (Outcome.FAILED_OVER, Outcome.FAILOVER_RACE) else None,
+    )
+
+
+def _window(
+    drop: _Drop, prev_end: datetime | None, next_start: datetime | None
+) -> tuple[datetime, datetime, datetime]:
+    """(start, lo, hi): when the drop began, and the span its chain's lines are looked for in,
+    kept clear of the agent's previous and next drops."""
+    anchors = [e for e in (drop.first, drop.idle, drop.presence, *drop.forced) if e is not None]
+    start = min(_t(e) for e in anchors)
+    hi = start + CHAIN_WINDOW
+    if next_start is not None:
+        hi = min(hi, next_start - timedelta(microseconds=1))
+    partial = drop.idle is None and drop.presence is None and drop.first in drop.forced
+    lo = start - (CHAIN_WINDOW if partial else PRESENCE_LEAD)
+    if prev_end is not None:
+        lo = max(lo, min(prev_end, start))
+    return start, lo, hi
+
+
+def _logout_steps(evs: list[Event], forced: list[Event]) -> tuple[Event | None, Event | None, Event | None]:
+    """(presence-driven logout, message to CTI, resulting agent state) of a forced logout."""
+    logout = next((e for e in forced if e.kind == Kind.PRESENCE_DRIVEN_LOGOUT), None)
+    msg = next((e for e in forced if e.kind == Kind.CTI_MESSAGE), None)
+    state = next((e for e in forced if e.kind == Kind.CTI_AGENT_STATE), None)
+    if forced and state is None:  # a LOGOUT/NOT_READY state right after the logout request
+        f = _t(forced[0])
+        state = _first(evs, _ends_signed_in, f - timedelta(seconds=1), f + FORCED_SPREAD)
+    return logout, msg, state
+
+
+def _idle_check(evs: list[Event], last_act: Event | None, start: datetime, until: datetime) -> Event | None:
+    """The last activity check of the session that shows it idle, before the close."""
+    if last_act is None:
+        return None
+    sid = last_act.attrs.get("sid")
+    return _last(evs, lambda e: e.attrs.get("run") == "idle-check" and e.attrs.get("sid") == sid,
+                 start - CHAIN_WINDOW, until)  # fmt: skip
+
+
+def _client_reached(evs: list[Event], node: str, lo: datetime, hi: datetime) -> Event | None:
+    """The agent's own client log saying it connected to `node` (a failover it confirms)."""
+    host = node.split(".", 1)[0].lower()
+    return _first(
+        evs,
+        lambda e: (
+            e.kind == Kind.CLIENT_CONNECTION
+            and e.attrs.get("status") in ("connected", "connecting")
+            and str(e.attrs.get("server", "")).lower().split(".", 1)[0] == host
+        ),
+        lo,
+        hi,
     )
 
 
