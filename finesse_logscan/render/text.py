@@ -20,7 +20,7 @@ import click
 from tabulate import tabulate
 
 from ..guidance import CLIENT_SIDE, SERVER_WIDE
-from ..report import Evidence, Report, in_bundle
+from ..report import Evidence, Incident, Report, in_bundle
 from .paths import common_dir
 
 DEFAULT_WIDTH = 100
@@ -176,20 +176,35 @@ def _is_caveat(message: str) -> bool:
 
 
 def render(report: Report, width: int = DEFAULT_WIDTH, color: bool = False) -> str:
+    """Verdict and counts, caveats, each incident, then the details, inputs, warnings and the
+    technote's checklists."""
     out = _Out(width, color)
-    w = out.width
-    nodes = len(report.nodes)
+    _verdict(out, report)
+    _messages(out, "Caveats", [m for m in report.warnings if _is_caveat(m)], "!")
+    for inc in report.incidents:
+        _incident(out, report, inc)
+    _details(out, report)
+    _inputs(out, report)
+    _messages(out, "Warnings", [m for m in report.warnings if not _is_caveat(m)], "-")
+    for cls in sorted({i.classification for i in report.incidents}):
+        out.heading(f"The technote's {cls} checklist")
+        for i, a in enumerate(CLIENT_SIDE if cls == "client-side" else SERVER_WIDE, 1):
+            out.para(a, indent="      ", first=f"  {i:>2}. ")
+    return "\n".join(out.lines) + "\n"
+
+
+def _verdict(out: _Out, report: Report) -> None:
+    """The verdict in one sentence, then the counts (of the whole bundle, also when filtered)."""
     tot = report.totals
     n_disc = tot.get("disconnects", len(report.disconnects))
     n_agents = tot.get("agents_with_disconnects", len({d.agent for d in report.disconnects}))
     n_inc = tot.get("incidents", len(report.incidents))
     n_srv = tot.get("server_events", len(report.server_events))
-
-    # -- verdict ---------------------------------------------------------------------------
-    label = report.verdict.upper()
-    verdict = f"{label}: {report.verdict_reason}"
-    if color:
-        first, *rest = textwrap.wrap(verdict, w, subsequent_indent="  ", break_on_hyphens=False) or [verdict]
+    verdict = f"{report.verdict.upper()}: {report.verdict_reason}"
+    if out.color:
+        first, *rest = textwrap.wrap(verdict, out.width, subsequent_indent="  ", break_on_hyphens=False) or [
+            verdict
+        ]
         head, _, tail = first.partition(":")
         out.lines.append(click.style(head, fg=VERDICT_COLOURS.get(report.verdict), bold=True) + ":" + tail)
         out.lines.extend(rest)
@@ -205,36 +220,36 @@ def render(report: Report, width: int = DEFAULT_WIDTH, color: bool = False) -> s
                  f"{len(report.incidents)} of {n_inc} incident(s); verdict and incidents cover the whole bundle",
                  indent="  ", first="")  # fmt: skip
 
-    # -- what weakens it ----------------------------------------------------------------------
-    _messages(out, "Caveats", [m for m in report.warnings if _is_caveat(m)], "!")
 
-    # -- incidents ----------------------------------------------------------------------------
-    for inc in report.incidents:
-        ds = [d for d in report.disconnects if d.incident == inc.id]
-        span = _sec(inc.start) if _sec(inc.start) == _sec(inc.end) else f"{_sec(inc.start)}-{_sec(inc.end)}"
-        out.heading(f"{inc.id}  {inc.classification}  {_day(inc.start)} {span} UTC")
-        out.para(inc.summary, indent="  ", first="  ")
-        if len(inc.agents) > 1:
-            out.para(", ".join(inc.agents), indent="    ", first="  agents: ")
-        rows = [[e.event, _sec(e.time), _where(e, nodes)] for e in inc.evidence]
-        for d in ds:
-            rows += [[f"{e.event} ({d.agent})", _sec(e.time), _where(e, nodes)] for e in d.evidence]
-        if rows:
-            shown = rows[:MAX_EVIDENCE]
-            out.line("  evidence:")
-            table = fit_table(shown, ["event", "UTC", "file:line"], w - 4)
-            out.block(textwrap.indent("\n".join(table.splitlines()[2:]), "    "))
-            if len(rows) > len(shown):
-                out.line(
-                    f"    ... {len(rows) - len(shown)} more (finesse-logscan timeline --incident {inc.id})"
-                )
-        generic = CLIENT_SIDE if inc.classification == "client-side" else SERVER_WIDE
-        out.line("  recommended actions:")
-        for a in [a for a in inc.recommended_actions if a not in generic]:
-            out.para(a, indent="      ", first="    - ")
-        out.line(f"    - and the technote's {inc.classification} checklist (end of report)")
+def _incident(out: _Out, report: Report, inc: Incident) -> None:
+    """Summary, agents, evidence (server evidence cited, then each drop's chain) and actions."""
+    nodes = len(report.nodes)
+    ds = [d for d in report.disconnects if d.incident == inc.id]
+    span = _sec(inc.start) if _sec(inc.start) == _sec(inc.end) else f"{_sec(inc.start)}-{_sec(inc.end)}"
+    out.heading(f"{inc.id}  {inc.classification}  {_day(inc.start)} {span} UTC")
+    out.para(inc.summary, indent="  ", first="  ")
+    if len(inc.agents) > 1:
+        out.para(", ".join(inc.agents), indent="    ", first="  agents: ")
+    rows = [[e.event, _sec(e.time), _where(e, nodes)] for e in inc.evidence]
+    for d in ds:
+        rows += [[f"{e.event} ({d.agent})", _sec(e.time), _where(e, nodes)] for e in d.evidence]
+    if rows:
+        shown = rows[:MAX_EVIDENCE]
+        out.line("  evidence:")
+        table = fit_table(shown, ["event", "UTC", "file:line"], out.width - 4)
+        out.block(textwrap.indent("\n".join(table.splitlines()[2:]), "    "))
+        if len(rows) > len(shown):
+            out.line(f"    ... {len(rows) - len(shown)} more (finesse-logscan timeline --incident {inc.id})")
+    generic = CLIENT_SIDE if inc.classification == "client-side" else SERVER_WIDE
+    out.line("  recommended actions:")
+    for a in [a for a in inc.recommended_actions if a not in generic]:
+        out.para(a, indent="      ", first="    - ")
+    out.line(f"    - and the technote's {inc.classification} checklist (end of report)")
 
-    # -- details ------------------------------------------------------------------------------
+
+def _details(out: _Out, report: Report) -> None:
+    """The timeline of chain and server events, disconnects, client health, server events."""
+    w, nodes = out.width, len(report.nodes)
     if report.timeline:
         rows_t = [[_ms(e.time), e.agent or "-", e.event, _where(e, nodes), e.server_local[11:23] or "-",
                    e.time_text or "-"] for e in report.timeline]  # fmt: skip
@@ -261,16 +276,9 @@ def render(report: Report, width: int = DEFAULT_WIDTH, color: bool = False) -> s
         out.heading(f"Server events (UTC, {_day(report.server_events[0].time)})")
         rows_s = []
         for s in report.server_events:
-            sev = click.style(s.severity, fg=SEVERITY_COLOURS.get(s.severity)) if color else s.severity
+            sev = click.style(s.severity, fg=SEVERITY_COLOURS.get(s.severity)) if out.color else s.severity
             rows_s.append([_sec(s.time), sev, s.kind, s.detail, _where(s.evidence, nodes)])
         out.block(fit_table(rows_s, ["UTC", "severity", "kind", "detail", "evidence"], w, drop=("severity",)))
-    _inputs(out, report)
-    _messages(out, "Warnings", [m for m in report.warnings if not _is_caveat(m)], "-")
-    for cls in sorted({i.classification for i in report.incidents}):
-        out.heading(f"The technote's {cls} checklist")
-        for i, a in enumerate(CLIENT_SIDE if cls == "client-side" else SERVER_WIDE, 1):
-            out.para(a, indent="      ", first=f"  {i:>2}. ")
-    return "\n".join(out.lines) + "\n"
 
 
 def _messages(out: _Out, title: str, messages: list[str], mark: str) -> None:
