@@ -50,31 +50,8 @@ def classify(
     """`nodes`: every node of the bundle; with two or more, incidents say which node(s) their
     drops happened on, and the verdict whether one node or the cluster went down."""
     ds = sorted(disconnects, key=lambda d: (d.time, d.agent))
-    times = [d.time for d in ds]
     window = timedelta(seconds=th.storm_window_s)
-    groups: list[tuple[set[int], list[ServerEvent], int]] = []  # members, cited evidence, live
-
-    for i, d in enumerate(ds):  # storm windows starting at each disconnect
-        j = bisect.bisect_right(times, d.time + window)
-        members = set(range(i, j))
-        agents = {ds[k].agent for k in members}
-        live = max(live_agents(spans, d.time), len(agents))
-        if len(agents) >= th.storm_min_agents and len(agents) >= math.ceil(
-            th.storm_min_fraction * live - 1e-9
-        ):
-            groups.append((members, [], live))
-
-    ev_window = timedelta(seconds=th.evidence_window_s)
-    for se in server_events:
-        if se.severity != "critical":
-            continue
-        lo = bisect.bisect_left(times, se.time - ev_window)
-        hi = bisect.bisect_right(times, se.time + ev_window)
-        members = set(range(lo, hi))
-        if len({ds[k].agent for k in members}) >= th.evidence_min_agents:
-            groups.append((members, [se], live_agents(spans, se.time)))
-
-    merged = _merge(groups)
+    merged = _merge(_storms(ds, spans, th) + _near_evidence(ds, server_events, spans, th))
     in_storm = set().union(*(m for m, _, _ in merged)) if merged else set()
     client_groups: list[list[int]] = []
     for k in range(len(ds)):
@@ -118,6 +95,50 @@ def classify(
         incidents.append(Incident(inc_id, cls, start, end, inc_agents, len(members_d), summary, actions,
                                   [c.evidence for c in cited], inc_nodes))  # fmt: skip
     return Classified(incidents, _verdict(incidents, ds, server_events, cited_by_incident, nodes), ds)
+
+
+_Group = tuple[set[int], list[ServerEvent], int]
+"""Disconnects (indexes into the sorted list), the server evidence cited, live agents then."""
+
+
+def _storms(
+    ds: list[Disconnect], spans: dict[str, tuple[datetime, datetime]], th: Thresholds
+) -> list[_Group]:
+    """Storm windows starting at each disconnect: enough agents, and enough of those live."""
+    times = [d.time for d in ds]
+    window = timedelta(seconds=th.storm_window_s)
+    groups: list[_Group] = []
+    for i, d in enumerate(ds):
+        members = set(range(i, bisect.bisect_right(times, d.time + window)))
+        agents = {ds[k].agent for k in members}
+        live = max(live_agents(spans, d.time), len(agents))
+        if len(agents) >= th.storm_min_agents and len(agents) >= math.ceil(
+            th.storm_min_fraction * live - 1e-9
+        ):
+            groups.append((members, [], live))
+    return groups
+
+
+def _near_evidence(
+    ds: list[Disconnect], server_events: list[ServerEvent], spans: dict[str, tuple[datetime, datetime]],
+    th: Thresholds,
+) -> list[_Group]:  # fmt: skip
+    """Drops of enough agents around each piece of critical server evidence."""
+    times = [d.time for d in ds]
+    ev_window = timedelta(seconds=th.evidence_window_s)
+    groups: list[_Group] = []
+    for se in server_events:
+        if se.severity != "critical":
+            continue
+        members = set(
+            range(
+                bisect.bisect_left(times, se.time - ev_window),
+                bisect.bisect_right(times, se.time + ev_window),
+            )
+        )
+        if len({ds[k].agent for k in members}) >= th.evidence_min_agents:
+            groups.append((members, [se], live_agents(spans, se.time)))
+    return groups
 
 
 def _merge(

@@ -226,45 +226,59 @@ class _Parser:
         while not _is_header_at(data, last_start):
             last_start = _line_start(data, last_start - 1)
         full = {_record_start(data, hit, first_header) for hit in rare(data)}
-        line_no = chunk.first
-        pos = 0
         fast = _fast_polls(data, first_header, last_start)
         if fast is not None:  # every activity line has its usual shape: no record is decoded
-            items: list[ActivityItem] = []
-            source = self.source
-            stamp_texts = {raw: (raw.decode(), local) for raw, local in times.items()}
-            for start in sorted(full.union(fast)):
-                if start < first_header or start == last_start:
-                    continue  # part of the record finished above, or of the one left open
-                line_no += data.count(b"\n", pos, start)
-                pos = start
-                if start in full:
-                    if items:
-                        self.ready.append(ActivityBatch(source, items))
-                        items = []
-                    rec, _ = self._decode_record(data, start, line_no)
-                    self.ready.extend(_events(rec, ctx))
-                else:
-                    stamp, kind, agent, attrs = fast[start]
-                    text, local = stamp_texts[stamp]
-                    items.append((line_no, text, local, kind, agent, attrs))
-            if items:
-                self.ready.append(ActivityBatch(source, items))
-            line_no += data.count(b"\n", pos, last_start)
-            self.rec, _ = self._decode_record(data, last_start, line_no)
-            return True
-        polls = {_record_start(data, hit, first_header) for hit in _activity_hits(data)} - full
+            line_no = self._take_fast(chunk, first_header, last_start, full, fast, times)
+        else:
+            line_no = self._take_polls(chunk, first_header, last_start, full)
+        self.rec, _ = self._decode_record(data, last_start, line_no)
+        return True
+
+    def _take_fast(
+        self, chunk: Chunk, lo: int, last_start: int, full: set[int], fast: dict[int, _Poll],
+        times: dict[bytes, datetime],
+    ) -> int:  # fmt: skip
+        """The chunk's records from `lo` to the open last one: the activity lines `_fast_polls`
+        read go to the store as ActivityBatches, the other trigger records are decoded. Returns
+        the line number of the last record."""
+        data, ctx, source = chunk.data, self.ctx, self.source
+        items: list[ActivityItem] = []
+        stamp_texts = {raw: (raw.decode(), local) for raw, local in times.items()}
+        line_no, pos = chunk.first, 0
+        for start in sorted(full.union(fast)):
+            if start < lo or start == last_start:
+                continue  # part of the record finished before, or of the one left open
+            line_no += data.count(b"\n", pos, start)
+            pos = start
+            if start in full:
+                if items:
+                    self.ready.append(ActivityBatch(source, items))
+                    items = []
+                rec, _ = self._decode_record(data, start, line_no)
+                self.ready.extend(_events(rec, ctx))
+            else:
+                stamp, kind, agent, attrs = fast[start]
+                text, local = stamp_texts[stamp]
+                items.append((line_no, text, local, kind, agent, attrs))
+        if items:
+            self.ready.append(ActivityBatch(source, items))
+        return line_no + data.count(b"\n", pos, last_start)
+
+    def _take_polls(self, chunk: Chunk, lo: int, last_start: int, full: set[int]) -> int:
+        """As `_take_fast` when some activity line is unusual: each record holding an activity
+        literal is read on its own (`_poll`, or decoded when it has more lines)."""
+        data, ctx = chunk.data, self.ctx
+        polls = {_record_start(data, hit, lo) for hit in _activity_hits(data)} - full
+        line_no, pos = chunk.first, 0
         for start in sorted(full | polls):
-            if start < first_header or start == last_start:
-                continue  # part of the record finished above, or of the one left open
+            if start < lo or start == last_start:
+                continue  # part of the record finished before, or of the one left open
             line_no += data.count(b"\n", pos, start)
             pos = start
             if start not in polls or not self._poll(data, start, line_no):
                 rec, _ = self._decode_record(data, start, line_no)
                 self.ready.extend(_events(rec, ctx))
-        line_no += data.count(b"\n", pos, last_start)
-        self.rec, _ = self._decode_record(data, last_start, line_no)
-        return True
+        return line_no + data.count(b"\n", pos, last_start)
 
     def _poll(self, data: bytes, start: int, line_no: int) -> bool:
         """A one-line record holding only activity literals (the bulk of a debug log): its event
