@@ -25,6 +25,7 @@ from .render import FORMATS, renderer
 from .status import FAIL_ON, ExitStatus, LogscanError
 
 if TYPE_CHECKING:
+    from .redact import Rule
     from .report import Report
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -630,55 +631,75 @@ def redact(
 
     try:
         if reveal is not None:
-            if not map_file:
-                raise click.UsageError(
-                    "--reveal needs --map FILE (the mapping written when the bundle was redacted)"
-                )
-            found = red.reveal(reveal, map_file)
-            if found is None:
-                raise LogscanError(f"{reveal}: not in {map_file}")
-            click.echo(f"{reveal} = {found[1]} ({found[0]})")
-            return
-        if not paths:
+            _reveal(reveal, map_file)
+        elif not paths:
             raise click.UsageError("give the bundle(s) to redact or check")
-        rules = red.load_rules(rules_file)
-        if check_only:
-            suspects = red.check(list(paths), rules)
-            for s in suspects[:50]:
-                click.echo(f"{s.file}:{s.line}: {s.rule}: {s.value}")
-            if len(suspects) > 50:
-                click.echo(f"... {len(suspects) - 50} more")
-            click.echo(
-                f"{len(suspects)} value(s) look identifying" if suspects else "nothing looks identifying"
-            )
-            sys.exit(ExitStatus.FINDINGS if suspects else ExitStatus.OK)
-        if not output:
-            raise click.UsageError("give the output with -o OUT.zip")
-        out = Path(output).resolve()
-        for p in paths:
-            if Path(p).is_dir() and Path(p).resolve() in out.parents:
-                raise click.UsageError(f"-o {output} lies inside the input {p}: write it elsewhere")
-        if key_file and Path(key_file).exists():
-            key = red.read_key(key_file)
+        elif check_only:
+            _redact_check(list(paths), red.load_rules(rules_file))
         else:
-            key = red.new_key()
-            key_path = key_file or f"{output}.key"
-            write_file(key_path, key.hex() + "\n")
-            click.echo(f"key: {key_path} (keep it: the same key gives the same tokens)", err=True)
-        bar = None
-        if sys.stderr.isatty() and not quiet:
-            from .render.progress import ProgressBar
-
-            bar = ProgressBar(sys.stderr)
-        try:
-            result, names = red.redact(list(paths), str(out), key, rules, progress=bar)
-        finally:
-            if bar is not None:
-                bar.clear()
-        mapping = map_file or f"{output}.map.json"
-        red.write_mapping(mapping, names)
+            _redact_write(list(paths), output, key_file, map_file, red.load_rules(rules_file), quiet)
     except red.RedactError as exc:
         raise LogscanError(str(exc)) from exc
+
+
+def _reveal(token: str, map_file: str | None) -> None:
+    from . import redact as red
+
+    if not map_file:
+        raise click.UsageError("--reveal needs --map FILE (the mapping written when the bundle was redacted)")
+    found = red.reveal(token, map_file)
+    if found is None:
+        raise LogscanError(f"{token}: not in {map_file}")
+    click.echo(f"{token} = {found[1]} ({found[0]})")
+
+
+def _redact_check(paths: list[str], rules: tuple[Rule, ...]) -> None:
+    from . import redact as red
+
+    suspects = red.check(paths, rules)
+    for s in suspects[:50]:
+        click.echo(f"{s.file}:{s.line}: {s.rule}: {s.value}")
+    if len(suspects) > 50:
+        click.echo(f"... {len(suspects) - 50} more")
+    click.echo(f"{len(suspects)} value(s) look identifying" if suspects else "nothing looks identifying")
+    sys.exit(ExitStatus.FINDINGS if suspects else ExitStatus.OK)
+
+
+def _redact_write(
+    paths: list[str],
+    output: str | None,
+    key_file: str | None,
+    map_file: str | None,
+    rules: tuple[Rule, ...],
+    quiet: bool,
+) -> None:
+    from . import redact as red
+
+    if not output:
+        raise click.UsageError("give the output with -o OUT.zip")
+    out = Path(output).resolve()
+    for p in paths:
+        if Path(p).is_dir() and Path(p).resolve() in out.parents:
+            raise click.UsageError(f"-o {output} lies inside the input {p}: write it elsewhere")
+    if key_file and Path(key_file).exists():
+        key = red.read_key(key_file)
+    else:
+        key = red.new_key()
+        key_path = key_file or f"{output}.key"
+        write_file(key_path, key.hex() + "\n")
+        click.echo(f"key: {key_path} (keep it: the same key gives the same tokens)", err=True)
+    bar = None
+    if sys.stderr.isatty() and not quiet:
+        from .render.progress import ProgressBar
+
+        bar = ProgressBar(sys.stderr)
+    try:
+        result, names = red.redact(paths, str(out), key, rules, progress=bar)
+    finally:
+        if bar is not None:
+            bar.clear()
+    mapping = map_file or f"{output}.map.json"
+    red.write_mapping(mapping, names)
     click.echo(
         f"{output}: {result.files} file(s), {result.lines} lines redacted; mapping in {mapping} (keep it private)"
     )
