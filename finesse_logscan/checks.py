@@ -92,6 +92,8 @@ def incident_fails(inc: Incident, fail_on: str) -> bool:
 def findings(
     report: Report, fail_on: str = "server-wide", max_disconnects: int | None = None
 ) -> list[Finding]:
+    """One finding per incident, per known-issue match, and one for --max-disconnects. (Kept
+    as one list of three blocks: each block is one finding's fields, read side by side.)"""
     out: list[Finding] = []
     for inc in report.incidents:
         evidence = list(inc.evidence)

@@ -47,7 +47,10 @@ def classify(
     th: Thresholds,
     nodes: Sequence[str] = (),
 ) -> Classified:
-    """`nodes`: every node of the bundle; with two or more, incidents say which node(s) their
+    """Incidents, the verdict and the classified disconnects. (The incident records are built in
+    one loop so each one's summary, actions and nodes read together.)
+
+    `nodes`: every node of the bundle; with two or more, incidents say which node(s) their
     drops happened on, and the verdict whether one node or the cluster went down."""
     ds = sorted(disconnects, key=lambda d: (d.time, d.agent))
     window = timedelta(seconds=th.storm_window_s)

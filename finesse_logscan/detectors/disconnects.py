@@ -225,6 +225,8 @@ def chains_for_agent(agent: str, evs: list[Event]) -> list[Disconnect]:
 def _chain(
     agent: str, drop: _Drop, evs: list[Event], prev_end: datetime | None, next_start: datetime | None
 ) -> Disconnect:
+    """The disconnect of one lost session: every line of its chain, gathered in the technote's
+    order (kept together so that order reads as one list), its outcome and its evidence."""
     idle, presence = drop.idle, drop.presence
     sid = drop.sid
     start, lo, hi = _window(drop, prev_end, next_start)

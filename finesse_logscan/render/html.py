@@ -42,31 +42,35 @@ def render(
 ) -> str:
     try:
         import pandas as pd
-        import plotly.graph_objects as go
         import plotly.io as pio
     except ImportError as exc:
         raise HtmlUnavailable("the HTML report needs Plotly: pip install 'finesse-logscan[html]'") from exc
     th = thresholds or Thresholds()
     figures: list[str] = []
-
-    def add(fig: Any) -> None:
-        fig.update_layout(margin={"l": 60, "r": 20, "t": 40, "b": 40}, template="plotly_white")
-        figures.append(
-            pio.to_html(fig, full_html=False, include_plotlyjs=not figures, config={"displaylogo": False})
-        )
-
-    # swimlane ------------------------------------------------------------------------------
-    rows = [{"time": e.time, "agent": _e(e.agent), "event": _e(e.event), "where": _e(e.short)}
-            for e in report.timeline if e.time is not None and e.agent]  # fmt: skip
     drops = pd.DataFrame([{"time": d.time, "agent": _e(d.agent), "outcome": d.outcome, "incident": d.incident,
                            "class": d.classification} for d in report.disconnects])  # fmt: skip
+    for fig in (_swimlane(report, drops), _per_minute(drops), _drift(report, th)):
+        if fig is not None:
+            fig.update_layout(margin={"l": 60, "r": 20, "t": 40, "b": 40}, template="plotly_white")
+            figures.append(
+                pio.to_html(fig, full_html=False, include_plotlyjs=not figures, config={"displaylogo": False})
+            )
+    return _page(report, figures, originals or {})
+
+
+def _swimlane(report: Report, drops: Any) -> Any:
+    """Agents by time: each BOSH session's stretch, chain events, drops, server events."""
+    import pandas as pd
+    import plotly.graph_objects as go
+
+    rows = [{"time": e.time, "agent": _e(e.agent), "event": _e(e.event), "where": _e(e.short)}
+            for e in report.timeline if e.time is not None and e.agent]  # fmt: skip
     ev = pd.DataFrame(rows)
     dropped = list(dict.fromkeys(drops["agent"])) if len(drops) else []
     others = sorted(set(ev["agent"]) - set(dropped)) if len(ev) else []
     order = dropped + others
     lane = go.Figure()
-    spans = _sessions(report)
-    for i, (agent, first, last) in enumerate(spans):
+    for i, (agent, first, last) in enumerate(_sessions(report)):
         lane.add_trace(go.Scatter(x=[first, last], y=[agent, agent], mode="lines", line={"color": "#aed6f1", "width": 6},
                                   name="BOSH session", legendgroup="session", showlegend=i == 0, hoverinfo="skip"))  # fmt: skip
     if len(ev):
@@ -84,45 +88,47 @@ def render(
         )
     lane.update_layout(title="Agents by time (UTC): disconnect chains, drops, server events", height=max(300, 22 * len(order) + 120),
                        yaxis={"categoryorder": "array", "categoryarray": list(reversed(order)), "type": "category"})  # fmt: skip
-    add(lane)
-    # drops per minute ------------------------------------------------------------------------
-    if len(drops):
-        per = (
-            drops.assign(minute=drops["time"].dt.floor("min"))
-            .groupby(["minute", "class"])
-            .size()
-            .reset_index(name="drops")
-        )
-        bars = go.Figure()
-        for cls, part in per.groupby("class"):
-            bars.add_trace(
-                go.Bar(
-                    x=part["minute"],
-                    y=part["drops"],
-                    name=str(cls),
-                    marker_color=CLASS_COLOURS.get(str(cls)),
-                    width=55_000,
-                    offset=0,  # one minute wide (ms), from the minute on
-                )
-            )
-        bars.update_layout(title="Disconnects per minute (UTC)", barmode="stack", height=300)
-        add(bars)
-    # drift and latency -----------------------------------------------------------------------
-    if report.clients:
-        cl = pd.DataFrame(
-            [{"agent": _e(c.agent), "drift": c.median_drift_ms, "rtt": c.max_rtt_ms} for c in report.clients]
-        )
-        dl = go.Figure()
-        dl.add_trace(go.Bar(x=cl["agent"], y=cl["drift"], name="median drift (ms)"))
-        dl.add_trace(go.Bar(x=cl["agent"], y=cl["rtt"], name="max round trip (ms)"))
-        for y, label in ((th.drift_threshold_ms, "drift threshold"), (-th.drift_threshold_ms, None),
-                         (th.latency_threshold_ms, "latency threshold")):  # fmt: skip
-            dl.add_hline(y=y, line={"dash": "dash", "color": "#7f8c8d"}, annotation_text=label or "")
-        dl.update_layout(
-            title="Client clock drift and network round trip per agent", barmode="group", height=320
-        )
-        add(dl)
-    return _page(report, figures, originals or {})
+    return lane
+
+
+def _per_minute(drops: Any) -> Any:
+    """Disconnects per minute, stacked by classification (None without drops)."""
+    import plotly.graph_objects as go
+
+    if not len(drops):
+        return None
+    per = (
+        drops.assign(minute=drops["time"].dt.floor("min"))
+        .groupby(["minute", "class"])
+        .size()
+        .reset_index(name="drops")
+    )
+    bars = go.Figure()
+    for cls, part in per.groupby("class"):
+        bars.add_trace(go.Bar(x=part["minute"], y=part["drops"], name=str(cls), marker_color=CLASS_COLOURS.get(str(cls)),
+                              width=55_000, offset=0))  # one minute wide (ms), from the minute on  # fmt: skip
+    bars.update_layout(title="Disconnects per minute (UTC)", barmode="stack", height=300)
+    return bars
+
+
+def _drift(report: Report, th: Thresholds) -> Any:
+    """Median clock drift and largest round trip per agent, against the thresholds."""
+    import pandas as pd
+    import plotly.graph_objects as go
+
+    if not report.clients:
+        return None
+    cl = pd.DataFrame(
+        [{"agent": _e(c.agent), "drift": c.median_drift_ms, "rtt": c.max_rtt_ms} for c in report.clients]
+    )
+    dl = go.Figure()
+    dl.add_trace(go.Bar(x=cl["agent"], y=cl["drift"], name="median drift (ms)"))
+    dl.add_trace(go.Bar(x=cl["agent"], y=cl["rtt"], name="max round trip (ms)"))
+    for y, label in ((th.drift_threshold_ms, "drift threshold"), (-th.drift_threshold_ms, None),
+                     (th.latency_threshold_ms, "latency threshold")):  # fmt: skip
+        dl.add_hline(y=y, line={"dash": "dash", "color": "#7f8c8d"}, annotation_text=label or "")
+    dl.update_layout(title="Client clock drift and network round trip per agent", barmode="group", height=320)
+    return dl
 
 
 def _sessions(report: Report) -> list[tuple[str, Any, Any]]:
