@@ -226,6 +226,13 @@ def apply_settings(kw: dict[str, Any]) -> Path | None:
         raise LogscanError(str(exc)) from exc
     if "signatures" in values:  # a path in a settings file is relative to that file
         values["signatures_file"] = str(path.parent / values.pop("signatures"))
+    options = {p.name: p for command in cli.commands.values() for p in command.params if p.name}
+    for key, value in values.items():  # each setting in its option's range, as if typed
+        if key in options:
+            try:
+                values[key] = options[key].type.convert(value, options[key], ctx)
+            except click.BadParameter as exc:
+                raise LogscanError(f"{path}: {key}: {exc.message}") from exc
     for key, value in values.items():
         if key in kw and ctx.get_parameter_source(key) in (ParameterSource.DEFAULT, None):
             kw[key] = value

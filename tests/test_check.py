@@ -182,8 +182,9 @@ def test_settings_file_discovery_and_precedence(runner: CliRunner, tmp_path: Pat
         cfg.write_text('fail-on = "any"\nmax_disconnects = 0\n')
         assert runner.invoke(cli, ["check", bundle, "--config", str(cfg)]).exit_code == 1
         for bad, words in (
-            ('fail_on = "sometimes"', "fail_on must be one of"),
-            ("storm_fraction = 3", "at most"),
+            ('fail_on = "sometimes"', "fail_on: 'sometimes' is not one of"),
+            ("storm_fraction = 3", "storm_fraction: 3.0 is not in the range 0<=x<=1"),
+            ("jobs = 0", "jobs: 0 is not in the range x>=1"),
             ("unknown_key = 1", "unknown setting"),
             ('server_tz = "Mars/Base"', "unknown time zone"),
             ("storm_agents = true", "must be a int"),
