@@ -271,7 +271,7 @@ def run_scan(kw: dict[str, Any], keep_events: bool = False) -> Report:
     if not report.usable:
         problems = (
             report.errors
-            or [w for w in report.warnings if w.startswith("skipped")]
+            or [w for w in report.warnings if w.code == "skipped"]
             or ["no Finesse log found (openfire, web services, client, syslog or dump files)"]
         )
         raise LogscanError(f"no usable input in {', '.join(paths)}: " + "; ".join(problems[:5]))

@@ -21,7 +21,7 @@ from .event import Event, Kind
 from .eventstore import ActivityBatch, EventStore
 from .options import ScanOptions
 from .parsing import FileContext, OffsetRun, Parser
-from .report import ClientStats, Disconnect, Evidence, FileInfo, Filter, NodeInfo, Report, ServerEvent
+from .report import ClientStats, Disconnect, Evidence, FileInfo, Filter, NodeInfo, Note, Report, ServerEvent
 from .routing import SNIFF_LINES, node_for, node_from_path, route, route_by_name
 from .textlines import Chunk, Damage, as_utf8_stream, iter_chunks
 from .timeline import Timeline, build
@@ -112,9 +112,9 @@ def scan(paths: Sequence[str], options: ScanOptions | None = None) -> Report:
         *_warnings(reader, files, store, resolver, naive_families, copies),
         *_filter_warnings(view, timeline),
         *_zone_warnings(opts, resolver),
-        *node_notes,
-        *agent_notes,
-        *findings.warnings,
+        *(Note("node", n) for n in node_notes),
+        *(Note("client-log-agent", n) for n in agent_notes),
+        *(Note("agent-inferred", w) for w in findings.warnings),
     ]
     return Report(
         tool_version=__version__,
@@ -187,10 +187,13 @@ def _settle_nodes(
     return files, notes
 
 
-def _zone_warnings(opts: ScanOptions, resolver: OffsetResolver) -> list[str]:
+def _zone_warnings(opts: ScanOptions, resolver: OffsetResolver) -> list[Note]:
     return [
-        f"node {node}: --server-tz {opts.server_tz} means UTC{zone_off} there, but its {source} lines say "
-        f"UTC{log_off}; openfire times were placed with {zone_off} as asked"
+        Note(
+            "zone-disagrees",
+            f"node {node}: --server-tz {opts.server_tz} means UTC{zone_off} there, but its "
+            f"{source} lines say UTC{log_off}; openfire times were placed with {zone_off} as asked",
+        )
         for node, zone_off, log_off, source in resolver.disagreements()
     ]
 
@@ -202,16 +205,18 @@ def _with_browsers(clients: Sequence[ClientStats], events: Sequence[Event]) -> l
     return [replace(c, user_agent=user_agents.get(c.agent)) for c in clients]
 
 
-def _filter_warnings(view: Filter, timeline: Timeline) -> list[str]:
+def _filter_warnings(view: Filter, timeline: Timeline) -> list[Note]:
     out = []
     known = {e.agent for e in timeline.events if e.agent}
     for agent in view.agents:
         if agent not in known:
-            out.append(f"--agent {agent}: no such agent in the bundle; nothing of it is shown")
+            out.append(
+                Note("filter", f"--agent {agent}: no such agent in the bundle; nothing of it is shown")
+            )
     if (view.since is not None or view.until is not None) and not any(
         view.in_window(e.time) for e in timeline.events
     ):
-        out.append(f"{view.describe()}: no event of the bundle falls in this time window")
+        out.append(Note("filter", f"{view.describe()}: no event of the bundle falls in this time window"))
     return out
 
 
@@ -485,33 +490,29 @@ def _warnings(
     resolver: OffsetResolver,
     naive: dict[str | None, set[str]],
     copies: _Copies,
-) -> list[str]:
-    out = list(reader.notes.errors)
+) -> list[Note]:
+    out = [Note("read-error", e) for e in reader.notes.errors]
     for display, reason in reader.notes.skipped:
-        out.append(f"skipped {display}: {reason}")
+        out.append(Note("skipped", reason, display))
     for f in files:
         if f.skipped is not None:
-            out.append(f"skipped {f.path}: {f.skipped}")
-        for w in f.warnings:
-            out.append(f"{f.path}: {w}")
+            out.append(Note("skipped", f.skipped, f.path))
+        out.extend(Note.in_file(f.path, w) for w in f.warnings)
     for node, fams in sorted(naive.items(), key=lambda kv: str(kv[0])):
         if resolver.source_for(node) == "assumed-utc":
-            out.append(
-                f"node {node}: no web services or syslog lines give its UTC offset; "
-                f"{', '.join(sorted(fams))} times were taken as UTC (use --server-tz to say otherwise)"
-            )
+            out.append(Note("assumed-utc",
+                            f"node {node}: no web services or syslog lines give its UTC offset; "
+                            f"{', '.join(sorted(fams))} times were taken as UTC (use --server-tz to say otherwise)"))  # fmt: skip
     for node, times in sorted(resolver.ambiguous.items(), key=lambda kv: str(kv[0])):
-        out.append(
-            f"node {node}: {len(times)} local time(s) fall in a repeated DST hour with no earlier line in "
-            "the file to tell which; placed at the first occurrence"
-        )
+        out.append(Note("dst-ambiguous",
+                        f"node {node}: {len(times)} local time(s) fall in a repeated DST hour with no earlier line "
+                        "in the file to tell which; placed at the first occurrence"))  # fmt: skip
     for (fid, first), count in sorted(store.repeats.items()):
-        out.append(
-            f"{copies.displays.get(fid, fid)}: {count} event(s) already read from "
-            f"{copies.displays.get(first, first)} (overlapping copies of one log) were counted once"
-        )
+        out.append(Note("repeated-events",
+                        f"{count} event(s) already read from {copies.displays.get(first, first)} (overlapping copies "
+                        "of one log) were counted once", str(copies.displays.get(fid, fid))))  # fmt: skip
     if not any(f.skipped is None for f in files):
-        out.append("no Finesse log found in the inputs")
+        out.append(Note("no-finesse-log", "no Finesse log found in the inputs"))
     return out
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
@@ -10,6 +11,38 @@ from typing import Any
 from .timestamps import iso_z
 
 SCHEMA_VERSION = 1
+
+
+class Note(str):
+    """A warning as a record: its `code` (what kind), `message`, and the `file` and `line` it
+    is about when it is about one. It is also its text (`str`), as every output shows it:
+    'skipped FILE: why', 'FILE: message', or the message."""
+
+    code: str
+    message: str
+    file: str | None
+    line: int | None
+
+    def __new__(cls, code: str, message: str, file: str | None = None, line: int | None = None) -> Note:
+        if code == "skipped" and file:
+            text = f"skipped {file}: {message}"
+        else:
+            text = f"{file}: {message}" if file else message
+        note = super().__new__(cls, text)
+        note.code, note.message, note.file, note.line = code, message, file, line
+        return note
+
+    @classmethod
+    def in_file(cls, file: str, message: str) -> Note:
+        """A file's own warning; 'line N: ...' gives the line."""
+        m = _LINE.match(message)
+        return cls("file", message, file, int(m[1]) if m else None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message, "file": self.file, "line": self.line}
+
+
+_LINE = re.compile(r"line (\d+)\b")
 
 
 class Severity(StrEnum):
@@ -237,7 +270,7 @@ class Report:
     incidents: list[Incident]
     clients: list[ClientStats]
     server_events: list[ServerEvent]
-    warnings: list[str]
+    warnings: list[Note]
     timeline: list[Evidence] = field(default_factory=list)  # chain events, for the text report
     skipped: list[tuple[str, str]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -289,6 +322,7 @@ class Report:
             "incidents": [i.to_dict() for i in self.incidents],
             "clients": [c.to_dict() for c in self.clients],
             "server_events": [s.to_dict() for s in self.server_events],
-            "warnings": list(self.warnings),
+            "warnings": [str(w) for w in self.warnings],
+            "notes": [w.to_dict() for w in self.warnings],
             **({"filter": {**self.filter.to_dict(), "totals": dict(self.totals)}} if self.filter else {}),
         }

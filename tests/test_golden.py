@@ -135,3 +135,27 @@ def test_json_carries_what_the_text_shows(in_root: Path) -> None:
         return True
 
     assert sorted_everywhere(json.loads(out))
+
+
+def test_warnings_are_records_with_code_file_and_line(tmp_path: Path, runner: CliRunner) -> None:
+    """Each warning is also a record in the JSON (`notes`): what kind, the file and line."""
+    src = tmp_path / "b"
+    import shutil
+
+    shutil.copytree(ROOT / "sample_logs" / "client-side", src)
+    debug = next(src.rglob("debug.log"))
+    lines = debug.read_bytes().splitlines(keepends=True)
+    lines.insert(10, b"2026.13.45 25:61:61 impossible date\n")  # line 11
+    debug.write_bytes(b"".join(lines))
+    (src / "notes.txt").write_text("not a log\n")
+    result = runner.invoke(cli, ["analyze", str(src), "--format", "json", "--agent", "9999"])
+    data = json.loads(result.output)
+    notes = {(n["code"], Path(n["file"]).name if n["file"] else None, n["line"]) for n in data["notes"]}
+    assert ("file", "debug.log", 11) in notes
+    assert ("skipped", "notes.txt", None) in notes
+    assert ("filter", None, None) in notes
+    assert [str(w) for w in data["warnings"]] == data["warnings"] and len(data["warnings"]) == len(
+        data["notes"]
+    )
+    assert any(w.startswith(f"{debug}: line 11: impossible date") for w in data["warnings"])
+    assert not list(Draft202012Validator(SCHEMA).iter_errors(data))
