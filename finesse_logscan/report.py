@@ -34,15 +34,15 @@ class Note(str):
 
     @classmethod
     def in_file(cls, file: str, message: str) -> Note:
-        """A file's own warning; 'line N: ...' gives the line."""
-        m = _LINE.match(message)
+        """A file's own warning; 'line N' in it ('line N: ...', '... after line N') gives the line."""
+        m = _LINE.search(message)
         return cls("file", message, file, int(m[1]) if m else None)
 
     def to_dict(self) -> dict[str, Any]:
         return {"code": self.code, "message": self.message, "file": self.file, "line": self.line}
 
 
-_LINE = re.compile(r"line (\d+)\b")
+_LINE = re.compile(r"\bline (\d+)\b")
 
 
 class Severity(StrEnum):

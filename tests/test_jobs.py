@@ -118,6 +118,8 @@ def test_a_parser_failing_in_a_worker_is_the_same_warning(
     assert failed == [
         f"internal error in the webservices parser after line {lines}: KeyError: 'bug in our code'"
     ]
+    note = next(w for w in one.warnings if "internal error" in w)  # a record, with its file and line
+    assert (note.code, note.line, note.file) == ("file", lines, next(f.path for f in one.files if f.warnings))
 
 
 def test_spooled_files_are_removed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
