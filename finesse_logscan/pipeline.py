@@ -59,23 +59,6 @@ class _Copies:
         return None, first_node
 
 
-class _Counted:
-    """Counts the lines of the chunks handed out, so every line read is accounted for, and
-    reports progress after each chunk."""
-
-    def __init__(self, chunks: Iterator[Chunk], tick: Callable[[], None] | None = None) -> None:
-        self._chunks = chunks
-        self._tick = tick
-        self.count = 0
-
-    def __iter__(self) -> Iterator[Chunk]:
-        for chunk in self._chunks:
-            self.count += chunk.count
-            if self._tick is not None:
-                self._tick()
-            yield chunk
-
-
 def scan(paths: Sequence[str], options: ScanOptions | None = None) -> Report:
     """Read every input, rebuild disconnect chains and classify them. (One straight run of the
     stages, each a call; the Report's fields are filled here once.)"""
@@ -298,7 +281,7 @@ class _TextFile:
         self.src, self.fid, self.store = src, fid, store
         self.damage = Damage()
         stream, self.note = as_utf8_stream(src.stream)
-        self.counted = _Counted(iter_chunks(stream, self.damage), tick)
+        self.counted = workers.Counted(iter_chunks(stream, self.damage), tick)
         self.chunks: Iterable[Chunk] = ()
         self.head_text: list[str] = []
 
@@ -324,7 +307,7 @@ class _TextFile:
                                mtime_local=src.mtime_local)  # fmt: skip
 
     def parse_here(self, chunks: Iterable[Chunk]) -> _Read:
-        handed = workers.Handed(chunks)
+        handed = workers.Counted(chunks)
         return self.finish(workers.parse_file(self.parser, handed, self.ctx), self.ctx, lambda: handed.count)
 
     def spooled(

@@ -57,16 +57,20 @@ def parse_file(parser: Parser, chunks: Iterable[Chunk], ctx: FileContext) -> Ite
     return parser.parse(lines_of(chunks), ctx)
 
 
-class Handed:
-    """Counts the lines of the chunks handed to a parser (for 'after line N' warnings)."""
+class Counted:
+    """Counts the lines of the chunks handed out (every line read is accounted for; 'after line
+    N' in warnings), and calls `tick` after each chunk (the progress bar)."""
 
-    def __init__(self, chunks: Iterable[Chunk]) -> None:
+    def __init__(self, chunks: Iterable[Chunk], tick: Callable[[], None] | None = None) -> None:
         self._chunks = chunks
+        self._tick = tick
         self.count = 0
 
     def __iter__(self) -> Iterator[Chunk]:
         for chunk in self._chunks:
             self.count += chunk.count
+            if self._tick is not None:
+                self._tick()
             yield chunk
 
 
@@ -85,7 +89,7 @@ def _parse_in_worker(family: str, spool: Spool, ctx: FileContext) -> Parsed:
     from .parsers import PARSERS
 
     parser = next(p for p in PARSERS if family == p.NAME)
-    handed = Handed(spool.chunks())
+    handed = Counted(spool.chunks())
     events: list[Event | ActivityBatch] = []
     try:
         events.extend(parse_file(parser, handed, ctx))
