@@ -28,16 +28,6 @@ NAME = "openfire"
 DESCRIPTION = "Notification Service (Openfire) debug/info/warn/error logs"
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-HEADER = re.compile(
-    r"""
-    ^(?P<date>\d{4}\.\d{2}\.\d{2})[ T](?P<time>\d{2}:\d{2}:\d{2})(?:[.,](?P<frac>\d{1,6}))?
-    \s+
-    (?:(?P<level>TRACE|DEBUG|INFO|WARN|WARNING|ERROR|FATAL)\s+(?:\[(?P<thread>[^\]]*)\]:?\s*)?)?
-    (?:(?P<logger>[a-z][\w$]*(?:\.[\w$]+)+)\s+-\s)?
-    (?P<msg>.*)$
-    """,
-    re.VERBOSE,
-)
 _SID_PAREN = re.compile(r"\(id=(?P<sid>[\w-]+)\)")
 _SID_WORD = re.compile(r"[Ss]ession (?P<sid>[0-9a-fA-F][\w-]*)(?=:| was\b)")
 _ACTIVE = re.compile(
@@ -66,14 +56,18 @@ def sniff(head: list[str]) -> bool:
     return any(len(line) >= 19 and line[4:5] == "." and HEADER.match(_ANSI.sub("", line)) for line in head)
 
 
-_PREFIX = re.compile(
-    r"""
+_PREFIX_PATTERN = r"""
     (?:[.,](?P<frac>\d{1,6}))?\s+
     (?:(?P<level>TRACE|DEBUG|INFO|WARN|WARNING|ERROR|FATAL)\s+(?:\[(?P<thread>[^\]]*)\]:?\s*)?)?
     (?:(?P<logger>[a-z][\w$]*(?:\.[\w$]+)+)\s+-\s)?
-    """,
+    """
+_PREFIX = re.compile(_PREFIX_PATTERN, re.VERBOSE)
+"""What follows the 19-character time: fraction, level and thread, logger (all optional)."""
+HEADER = re.compile(
+    r"^(?P<date>\d{4}\.\d{2}\.\d{2})[ T](?P<time>\d{2}:\d{2}:\d{2})" + _PREFIX_PATTERN + r"(?P<msg>.*)$",
     re.VERBOSE,
 )
+"""A whole header line: the time, then _PREFIX, then the message."""
 
 
 def _is_stamp(text: str) -> bool:
