@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import TypedDict, cast
 
 
 class Kind(StrEnum):
@@ -54,6 +55,47 @@ class Kind(StrEnum):
 AttrValue = str | int
 
 
+class Attrs(TypedDict, total=False):
+    """Every attribute an event may carry, with its type: the contract between parsers, the
+    event store and the detectors. A parser sets those its line says."""
+
+    # BOSH sessions (openfire)
+    sid: str  # session id
+    jid: str
+    ms_ago: int  # 'was last active N ms ago'
+    rid: str  # BOSH request id
+    run: str  # set by the event store: start | end | idle-check of a stretch of activity
+    client_ip: str
+    to: str  # the JID an undeliverable update was for
+    # web services and syslog
+    mnemonic: str
+    detail: str
+    state: str  # CTI agent state (LOGOUT, NOT_READY, ...)
+    reason_code: int
+    force: int
+    method: str  # the API request (User.put ...)
+    service: str
+    process: str  # the process a core dump is of
+    # known-defect signatures
+    signature: str
+    title: str
+    severity: str
+    # client logs
+    user_agent: str
+    name_candidates: str  # words of a client log's file name that may be the agent
+    server_time: str
+    drift_ms: int
+    rtt_ms: int
+    client_clock: str
+    server_clock: str
+    source: str
+    status: str  # connection status (connected, lost, ...)
+    message: str
+    server: str  # the Finesse server a client log talked to
+    # detectors
+    agent_inferred: int  # the agent was inferred (a forced-logout line that named none)
+
+
 @dataclass(frozen=True, slots=True)
 class Event:
     """One log record that matters, with where it came from.
@@ -72,9 +114,11 @@ class Event:
     agent: str | None = None
     node: str | None = None
     local_time: datetime | None = None
-    attrs: Mapping[str, AttrValue] = field(default_factory=dict)
+    attrs: Attrs = field(default_factory=lambda: Attrs())
 
 
-def present(attrs: Mapping[str, AttrValue | None]) -> dict[str, AttrValue]:
-    """The attributes that have a value (parsers pass None for what a line did not say)."""
-    return {k: v for k, v in attrs.items() if v is not None}
+def present(attrs: Mapping[str, object]) -> Attrs:
+    """The attributes that have a value (parsers pass None for what a line did not say). The
+    names and types are those of `Attrs` (mypy checks the places that build Attrs directly;
+    tests/test_registry.py checks every parser's events against it)."""
+    return cast(Attrs, {k: v for k, v in attrs.items() if v is not None})

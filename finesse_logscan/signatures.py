@@ -9,6 +9,7 @@ from importlib import resources
 
 import regex as re  # the regex module: search timeouts for patterns from data
 
+from .event import Attrs
 from .report import Severity
 
 SEVERITIES = tuple(Severity)
@@ -32,14 +33,11 @@ class Signature:
     reference: str
     source: str = "built-in"  # where it was defined: built-in, or the user's file
 
-    def event_attrs(self) -> dict[str, str]:
+    def event_attrs(self) -> Attrs:
         """The attributes every parser gives a known-defect event for this signature."""
-        return {
-            "signature": self.id,
-            "title": self.title,
-            "severity": self.severity,
-            "detail": f"{self.id}: {self.title}",
-        }
+        return Attrs(
+            signature=self.id, title=self.title, severity=self.severity, detail=f"{self.id}: {self.title}"
+        )
 
     def matches(self, text: str) -> bool:
         if not any(lit in text for lit in self.literals):

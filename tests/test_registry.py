@@ -37,3 +37,38 @@ def test_every_command_has_help_and_is_in_readme(command: str) -> None:
 
     assert cli.commands[command].help  # type: ignore[attr-defined]
     assert f"finesse-logscan {command}" in (ROOT / "README.md").read_text()
+
+
+def test_every_event_attribute_is_declared_in_attrs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """event.Attrs is the contract: every attribute any parser gives, on every sample, is
+    declared there with its type."""
+    import typing
+
+    from finesse_logscan import scan
+    from finesse_logscan.event import Attrs, Event
+    from finesse_logscan.eventstore import ActivityBatch, EventStore
+
+    from .conftest import SAMPLES
+
+    seen: list[Event] = []
+    add, add_batch = EventStore.add, EventStore.add_batch
+
+    def spy(self: EventStore, ev: Event, fid: int) -> bool:
+        seen.append(ev)
+        return add(self, ev, fid)
+
+    def spy_batch(self: EventStore, batch: ActivityBatch) -> None:
+        seen.extend(batch.events()[:100])
+        add_batch(self, batch)
+
+    monkeypatch.setattr(EventStore, "add", spy)
+    monkeypatch.setattr(EventStore, "add_batch", spy_batch)
+    for sample in ("client-side", "server-wide", "notification-service-crash.zip", "two-node"):
+        scan([str(SAMPLES / sample)])
+    declared = typing.get_type_hints(Attrs)
+    kinds = {ev.kind for ev in seen}
+    assert len(kinds) >= 15  # most kinds are exercised
+    for ev in seen:
+        for key, value in ev.attrs.items():
+            assert key in declared, (ev.kind, key)
+            assert isinstance(value, declared[key]), (ev.kind, key, value)

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Iterator
 
 from ..agents import find_agent, normalize
-from ..event import AttrValue, Event, Kind
+from ..event import Attrs, Event, Kind
 from ..parsing import FileContext
 from ..textlines import Line
 from ..timestamps import parse_iso
@@ -144,13 +144,13 @@ def _record(
     source, sep, message = body.partition(" : ")
     if not sep:
         source, message = "", body
-    attrs: dict[str, AttrValue] = {"name_candidates": candidates} if candidates else {}
+    attrs = Attrs(name_candidates=candidates) if candidates else Attrs()
     if st and not st["st"].startswith("-"):
         attrs["server_time"] = st["st"]
     if "Drift" in message:
         d = _DRIFT.search(message)
         if d:
-            attrs.update(drift_ms=int(d["drift"]), client_clock=d["client"], server_clock=d["server"])
+            attrs.update(Attrs(drift_ms=int(d["drift"]), client_clock=d["client"], server_clock=d["server"]))
             if d["rtt"] is not None:
                 attrs["rtt_ms"] = int(d["rtt"])
             attrs["source"] = source.strip()
@@ -166,7 +166,7 @@ def _record(
     elif "establishing bosh connection" in low:
         status = "connecting"
     if status:
-        attrs.update(status=status, message=message.strip()[:200])
+        attrs.update(Attrs(status=status, message=message.strip()[:200]))
         server = [f.strip() for f in rest[: st.start()].split(":") if f.strip()] if st else []
         if server:  # the Finesse node the desktop was talking to
             attrs["server"] = server[-1]

@@ -12,7 +12,7 @@ ANSI colour escapes are stripped; lines without a timestamp continue the previou
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import cast
 
@@ -476,9 +476,7 @@ class _Record(Record):
         self.level = level
 
 
-def _ev(
-    rec: _Record, ctx: FileContext, kind: Kind, agent: str | None, attrs: dict[str, AttrValue | None]
-) -> Event:
+def _ev(rec: _Record, ctx: FileContext, kind: Kind, agent: str | None, attrs: Mapping[str, object]) -> Event:
     return _event(ctx, rec.line, rec.time_text, rec.local, kind, agent, attrs)
 
 
@@ -489,7 +487,7 @@ def _event(
     local: datetime,
     kind: Kind,
     agent: str | None,
-    attrs: dict[str, AttrValue | None],
+    attrs: Mapping[str, object],
 ) -> Event:
     return Event(None, time_text, ctx.display, line, NAME, kind, agent, ctx.node, local, present(attrs))
 
@@ -525,7 +523,7 @@ def _activity(msg: str, flat: str) -> tuple[Kind, str | None, dict[str, AttrValu
 def _events(rec: _Record, ctx: FileContext) -> Iterator[Event]:
     msg = rec.text
     for sig in signatures.match(NAME, msg):
-        yield _ev(rec, ctx, Kind.KNOWN_DEFECT, find_agent(msg), dict(sig.event_attrs()))
+        yield _ev(rec, ctx, Kind.KNOWN_DEFECT, find_agent(msg), sig.event_attrs())
     if msg.startswith("time=") and "msgs_sent" in msg:  # per-session counters, every 30 s: nothing to keep
         return
     flat = msg.replace("\n", " ") if "\n" in msg else msg

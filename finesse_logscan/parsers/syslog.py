@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 
 from .. import signatures
-from ..event import Event, Kind
+from ..event import Attrs, Event, Kind
 from ..parsing import FileContext
 from ..textlines import Line
 from ..timestamps import MONTHS, ciscolog_local
@@ -78,7 +78,7 @@ def parse(lines: Iterable[Line], ctx: FileContext) -> Iterator[Event]:
         if reason and reason["reason"]:
             detail += f" ({reason['reason'][:120]})"
         stamp = text[m.start("bmon") : m.end("bzone")]
-        attrs = {"detail": detail, "mnemonic": mn, "service": service["name"] if service else ""}
+        attrs = Attrs(detail=detail, mnemonic=mn, service=service["name"] if service else "")
         for sig in signatures.match(NAME, text):
             yield Event(utc, stamp, ctx.display, line.no, NAME, Kind.KNOWN_DEFECT, None, ctx.node, None,
                         {**attrs, **sig.event_attrs()})  # fmt: skip
