@@ -122,3 +122,50 @@ def present(attrs: Mapping[str, object]) -> Attrs:
     names and types are those of `Attrs` (mypy checks the places that build Attrs directly;
     tests/test_registry.py checks every parser's events against it)."""
     return cast(Attrs, {k: v for k, v in attrs.items() if v is not None})
+
+
+# What each kind of event carries (a subset of Attrs; tests/test_registry.py checks every
+# sample's events against it). Every kind may also carry a known defect's attributes when a
+# signature matched its line, 'run' (activity) and 'agent_inferred' (forced-logout lines).
+_SESSION = frozenset({"sid", "jid", "ms_ago", "rid", "run", "client_ip"})
+_CHAIN = frozenset({"detail", "mnemonic"})
+_CTI = frozenset({"mnemonic", "reason_code", "force", "state", "agent_inferred"})
+_CLIENT = frozenset({"name_candidates", "server_time"})
+_PLATFORM = frozenset({"detail", "mnemonic", "service"})
+KIND_ATTRS: dict[Kind, frozenset[str]] = {
+    Kind.BOSH_REQUEST: _SESSION,
+    Kind.SESSION_ACTIVITY: _SESSION,
+    Kind.SESSION_BOUND: _SESSION,
+    Kind.SESSION_TERMINATED: _SESSION,
+    Kind.IDLE_CLOSE: _SESSION,
+    Kind.SESSION_CLOSED: frozenset({"jid"}),
+    Kind.STORE_OFFLINE: frozenset({"to"}),
+    Kind.OPENFIRE_STARTED: frozenset({"detail"}),
+    Kind.OPENFIRE_STOPPING: frozenset({"detail"}),
+    Kind.OPENFIRE_STOPPED: frozenset({"detail"}),
+    Kind.HTTPBIND_STARTED: frozenset({"detail"}),
+    Kind.HTTPBIND_STOPPED: frozenset({"detail"}),
+    Kind.PRESENCE_UNAVAILABLE: _CHAIN,
+    Kind.PRESENCE_AVAILABLE: _CHAIN,
+    Kind.UNSUBSCRIBE: _CHAIN,
+    Kind.LOGOUT_SCHEDULED: _CHAIN,
+    Kind.LOGOUT_PENDING: _CHAIN,
+    Kind.PRESENCE_DRIVEN_LOGOUT: _CHAIN | {"agent_inferred"},
+    Kind.CTI_MESSAGE: _CTI,
+    Kind.CTI_AGENT_STATE: _CTI,
+    Kind.AGENT_LOGOUT_REQUEST: frozenset({"method", "mnemonic"}),
+    Kind.AGENT_LOGIN_REQUEST: frozenset({"method", "mnemonic"}),
+    Kind.XMPP_CONNECTION_ERROR: _CHAIN,
+    Kind.WEBSERVICES_RESTARTED: frozenset({"detail"}),
+    Kind.CLIENT_DRIFT: _CLIENT | {"drift_ms", "rtt_ms", "client_clock", "server_clock", "source"},
+    Kind.CLIENT_CONNECTION: _CLIENT | {"status", "message", "server"},
+    Kind.CLIENT_USER_AGENT: _CLIENT | {"user_agent"},
+    Kind.SERVICE_FAILURE: _PLATFORM,
+    Kind.SERVICE_STOPPED: _PLATFORM,
+    Kind.SERVICE_STARTED: _PLATFORM,
+    Kind.SYSLOG_ALERT: _PLATFORM,
+    Kind.CORE_DUMP: frozenset({"detail", "process"}),
+    Kind.HEAP_DUMP: frozenset({"detail"}),
+    Kind.KNOWN_DEFECT: frozenset({"signature", "title", "severity", "detail", "mnemonic", "service"}),
+}
+"""Kind -> the attributes an event of that kind may carry."""

@@ -45,7 +45,7 @@ def test_every_event_attribute_is_declared_in_attrs(monkeypatch: pytest.MonkeyPa
     import typing
 
     from finesse_logscan import scan
-    from finesse_logscan.event import Attrs, Event
+    from finesse_logscan.event import KIND_ATTRS, Attrs, Event, Kind
     from finesse_logscan.eventstore import ActivityBatch, EventStore
 
     from .conftest import SAMPLES
@@ -67,8 +67,11 @@ def test_every_event_attribute_is_declared_in_attrs(monkeypatch: pytest.MonkeyPa
         scan([str(SAMPLES / sample)])
     declared = typing.get_type_hints(Attrs)
     kinds = {ev.kind for ev in seen}
-    assert len(kinds) >= 15  # most kinds are exercised
+    assert len(kinds) >= 25  # most kinds are exercised
     for ev in seen:
         for key, value in ev.attrs.items():
             assert key in declared, (ev.kind, key)
             assert isinstance(value, declared[key]), (ev.kind, key, value)
+            assert key in KIND_ATTRS[ev.kind], (ev.kind, key)  # and it is one its kind carries
+    assert set(KIND_ATTRS) == set(Kind)  # every kind says what it carries
+    assert set().union(*KIND_ATTRS.values()) <= set(declared)
