@@ -148,6 +148,7 @@ def _sessions(report: Report) -> list[tuple[str, Any, Any]]:
 
 
 def _page(report: Report, figures: list[str], originals: dict[tuple[str, int], str]) -> str:
+    """The page's sections top to bottom (kept in one function: it reads as the page does)."""
     parts = [f"<h1>{_e(report.verdict.upper())}</h1><p class='reason'>{_e(report.verdict_reason)}</p>"]
     n_agents = len({d.agent for d in report.disconnects})
     parts.append(f"<p>{len(report.disconnects)} disconnect(s) of {n_agents} agent(s) among {report.agents_seen} seen; "

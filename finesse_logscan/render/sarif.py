@@ -48,6 +48,8 @@ _RANK = {"note": 0, "warning": 1, "error": 2}
 
 
 def render(found: list[Finding], version: str, exit_code: int, cwd: Path | None = None) -> str:
+    """One SARIF run: rules, results and the invocation (one function: it mirrors the SARIF
+    document's nesting, which the 2.1.0 schema test checks)."""
     cwd = cwd or Path.cwd()
     rule_ids = sorted({f.rule_id for f in found})
     rules = []
