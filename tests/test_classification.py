@@ -42,6 +42,16 @@ def test_five_agents_is_not_enough_when_they_are_under_ten_percent_of_live() -> 
     assert verdict.verdict == "server-wide"
 
 
+def test_the_storm_thresholds_are_inclusive() -> None:
+    """Exactly storm_min_agents agents, exactly storm_min_fraction of those live: server-wide;
+    one agent fewer, or one more live agent: client-side."""
+    th = Thresholds()  # 5 agents, 10 %
+    five = [d(f"a{i}", i) for i in range(th.storm_min_agents)]
+    assert classify(five, [], spans(50), [], th).verdict.verdict == "server-wide"  # 5 of 50 = 10 %
+    assert classify(five[:-1], [], spans(40), [], th).verdict.verdict == "client-side"  # 4 agents
+    assert classify(five, [], spans(51), [], th).verdict.verdict == "client-side"  # 5 of 51 < 10 %
+
+
 def test_drops_spread_in_time_are_client_side_incidents() -> None:
     ds = [d(f"a{i}", i * 600) for i in range(8)]
     incidents, verdict, _ = classify(ds, [], spans(10), [], Thresholds())
