@@ -128,6 +128,10 @@ USUAL = [
     '2017.06.17 00:14:34 HTTPBindLog: HTTP RECVD(f382a016): <body rid="13" sid="f382a016"/>',
     "2017.06.17 00:14:34 HTTP RECVD(f382a016): <body/>",
     "2017.06.17 00:14:34 consumeResponse: x address: 1001004@fin1.example.com/desktop id: f382a016 presence:\r",
+    # a request carrying a stanza names the agent
+    "2017.06.17 00:14:34 HTTPBindLog: HTTP RECVD(f382a016): <body rid='14' sid='f382a016'><presence"
+    " from='1001004@fin1.example.com/desktop' type='unavailable'/></body>",
+    "2017.06.17 00:14:34 HTTP RECVD(f382a017): <body sid='f382a017'><iq to='x@y.com'/></body> rid=15\r",
 ]
 
 
@@ -163,11 +167,14 @@ def test_the_usual_poll_lines_are_read_in_bulk() -> None:
         "</presence> rid: 12",
         "2017.06.17 00:14:35 Session (id=f382a015) was last active 0 ms ago: 1001003@fin1.example.com/desktop",
     ]
-    data = ("\n".join(poll * 50) + "\n").encode()
+    stanza = ("2017.06.17 00:14:35 HTTPBindLog: HTTP RECVD(f382a015): <body rid='13' sid='f382a015'>"
+              "<presence from='1001003@fin1.example.com/desktop' type='unavailable'/></body>")  # fmt: skip
+    data = ("\n".join(poll * 50 + [stanza] + poll) + "\n").encode()
     last = data.rindex(b"\n2017") + 1
     polls = openfire._fast_polls(data, 0, last)
-    assert polls is not None
-    assert len(polls) == 3 * 50 - 1  # all but the last record, left open for the next chunk
+    assert polls is not None  # a request carrying a presence stanza keeps the chunk in bulk
+    assert len(polls) == 3 * 51 + 1 - 1  # all but the last record, left open for the next chunk
+    assert ("bosh-request", "1001003") in {(k, a) for _, k, a, _ in polls.values()}
     kinds = sorted({kind for _, kind, _, _ in polls.values()})
     assert kinds == ["bosh-request", "session-activity", "session-bound"]
     # one unusual activity line and the chunk is read record by record instead

@@ -363,7 +363,7 @@ _FAST_ACTIVE = re.compile(
     rb"Session(?<=" + _FAST_STAMP + rb"Session)(?: \(id=([\w-]+)\)| ([0-9a-fA-F][\w-]*))?"
     rb" was last active (\d+) ms ago:?[ \t]*(\S+@\S+?)(?=\s|\Z)"
 )
-_RECV_REST = rb"D?\(([\w-]+)\)(?:[^\n@]*?\brid=[\"']?(\d+))?[^\n@]*" + _NEXT_HEADER  # one line, no JID
+_RECV_REST = rb"D?\(([\w-]+)\)(?:[^\n]*?\brid=[\"']?(\d+))?[^\n]*" + _NEXT_HEADER  # one line
 _FAST_RECV = (
     re.compile(rb"HTTP RECV(?<=" + _FAST_STAMP + rb"HTTPBindLog: HTTP RECV)" + _RECV_REST),
     re.compile(rb"HTTP RECV(?<=" + _FAST_STAMP + rb"HTTP RECV)" + _RECV_REST),
@@ -404,11 +404,15 @@ def _fast_polls(data: bytes, lo: int, hi: int) -> dict[int, _Poll] | None:
     found = len(out)
     if found != seg.count(b"last active"):
         return None
-    for rx, shift in zip(_FAST_RECV, (base - 13, base), strict=True):
+    for rx, before in zip(_FAST_RECV, (13, 0), strict=True):  # 13: 'HTTPBindLog: ' starts the message
         for m in rx.finditer(seg):
             stamp, sid, rid = m.groups()
-            out[m.start() + shift] = (stamp, Kind.BOSH_REQUEST, None,
-                                      {"sid": sid.decode(), "rid": rid.decode() if rid else None})  # fmt: skip
+            agent = None
+            if b"@" in m.group(0):  # a request carrying a stanza: the agent as _activity finds it
+                msg = seg[m.start() - before : m.end()]
+                agent = find_agent((msg[:-1] if msg.endswith(b"\r") else msg).decode())
+            out[m.start() + base - before] = (stamp, Kind.BOSH_REQUEST, agent,
+                                              {"sid": sid.decode(), "rid": rid.decode() if rid else None})  # fmt: skip
     if len(out) - found != seg.count(b"HTTP RECV"):
         return None
     found = len(out)
