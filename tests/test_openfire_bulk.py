@@ -128,6 +128,7 @@ USUAL = [
     '2017.06.17 00:14:34 HTTPBindLog: HTTP RECVD(f382a016): <body rid="13" sid="f382a016"/>',
     "2017.06.17 00:14:34 HTTP RECVD(f382a016): <body/>",
     "2017.06.17 00:14:34 consumeResponse: x address: 1001004@fin1.example.com/desktop id: f382a016 presence:\r",
+    "2017.06.17 00:14:34 consumeResponse: x status: 2 no session",
     # a request carrying a stanza names the agent
     "2017.06.17 00:14:34 HTTPBindLog: HTTP RECVD(f382a016): <body rid='14' sid='f382a016'><presence"
     " from='1001004@fin1.example.com/desktop' type='unavailable'/></body>",
@@ -169,7 +170,8 @@ def test_the_usual_poll_lines_are_read_in_bulk() -> None:
     ]
     stanza = ("2017.06.17 00:14:35 HTTPBindLog: HTTP RECVD(f382a015): <body rid='13' sid='f382a015'>"
               "<presence from='1001003@fin1.example.com/desktop' type='unavailable'/></body>")  # fmt: skip
-    data = ("\n".join(poll * 50 + [stanza] + poll) + "\n").encode()
+    bare = "2017.06.17 00:14:35 consumeResponse: x status: 2 no session"  # no address: no event
+    data = ("\n".join(poll * 50 + [stanza, bare] + poll) + "\n").encode()
     last = data.rindex(b"\n2017") + 1
     polls = openfire._fast_polls(data, 0, last)
     assert polls is not None  # a request carrying a presence stanza keeps the chunk in bulk

@@ -368,6 +368,10 @@ _FAST_RECV = (
     re.compile(rb"HTTP RECV(?<=" + _FAST_STAMP + rb"HTTPBindLog: HTTP RECV)" + _RECV_REST),
     re.compile(rb"HTTP RECV(?<=" + _FAST_STAMP + rb"HTTP RECV)" + _RECV_REST),
 )
+_FAST_CONSUME_BARE = re.compile(
+    rb"consumeResponse(?<=" + _FAST_STAMP + rb"consumeResponse)(?![^\n]*address:)[^\n]*" + _NEXT_HEADER
+)
+"""A one-line consumeResponse record naming no address: no event (as `_activity` finds)."""
 _FAST_CONSUME = re.compile(
     rb"consumeResponse(?<=" + _FAST_STAMP + rb"consumeResponse)(?:(?!address:)[^\n])*"
     rb"address:[ \t]*(\S+@\S+)[ \t]+id:[ \t]*([\w-]+)"
@@ -423,7 +427,12 @@ def _fast_polls(data: bytes, lo: int, hi: int) -> dict[int, _Poll] | None:
             text = jid.decode()
             who = jids[jid] = (text, agent_from_jid(text))
         out[m.start() + base] = (stamp, Kind.SESSION_BOUND, who[1], {"sid": sid.decode(), "jid": who[0]})
-    if len(out) - found != seg.count(b"consumeResponse"):
+    bare = (
+        sum(1 for _ in _FAST_CONSUME_BARE.finditer(seg))
+        if len(out) - found != seg.count(b"consumeResponse")
+        else 0
+    )
+    if len(out) - found + bare != seg.count(b"consumeResponse"):
         return None
     return out
 
