@@ -25,21 +25,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO, cast
 
+from .options import Limits
 from .rotation import read_order
-
-GiB = 1024**3
-MiB = 1024**2
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Caps on what the reader decompresses. Raise them with --max-uncompressed / --max-ratio."""
-
-    max_uncompressed_bytes: int = 20 * GiB
-    max_ratio: int = 200
-    ratio_grace_bytes: int = 8 * MiB
-    max_nested_zip_bytes: int = 1 * GiB
-    max_depth: int = 6
 
 
 class BundleError(Exception):

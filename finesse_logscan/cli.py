@@ -19,8 +19,7 @@ import click
 from click.core import ParameterSource
 
 from . import __version__
-from .bundle import Limits
-from .options import ScanOptions, Thresholds, available_cores
+from .options import Limits, ScanOptions, Thresholds, available_cores
 from .render import FORMATS, renderer
 from .status import FAIL_ON, ExitStatus, LogscanError
 
@@ -240,17 +239,17 @@ def apply_settings(kw: dict[str, Any]) -> Path | None:
 
 
 def run_scan(kw: dict[str, Any], keep_events: bool = False) -> Report:
+    paths = list(kw["paths"])
+    missing = [p for p in paths if not os.path.lexists(p)]
+    if len(missing) == len(paths):  # said before settings or the pipeline are even imported
+        raise LogscanError(
+            "no usable input: " + "; ".join(f"{p}: no such file or directory" for p in missing)
+        )
     apply_settings(kw)
     since, until = kw.get("since"), kw.get("until")
     if since is not None and until is not None and since > until:
         raise click.UsageError(
             f"--since {since.isoformat()} is later than --until {until.isoformat()}: nothing could be shown"
-        )
-    paths = list(kw["paths"])
-    missing = [p for p in paths if not os.path.lexists(p)]
-    if len(missing) == len(paths):  # said before the pipeline is even imported
-        raise LogscanError(
-            "no usable input: " + "; ".join(f"{p}: no such file or directory" for p in missing)
         )
     bar = None
     if sys.stderr.isatty() and not kw.get("quiet"):

@@ -29,7 +29,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .bundle import BundleReader, Limits, SourceFile
+from .bundle import BundleReader, SourceFile
+from .options import Limits
 from .routing import SNIFF_LINES, route_by_name
 from .textlines import Damage, as_utf8_stream, iter_lines
 

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .parsing import OffsetRun
 from .timestamps import format_offset, parse_offset, tz_from_minutes
+
+if TYPE_CHECKING:  # a type only: the CLI checks a zone without loading the parsing layer
+    from .parsing import OffsetRun
 
 
 class ZoneError(ValueError):

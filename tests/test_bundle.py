@@ -14,8 +14,9 @@ import pytest
 from click.testing import CliRunner
 
 from finesse_logscan import ScanOptions, scan
-from finesse_logscan.bundle import BundleReader, Limits
+from finesse_logscan.bundle import BundleReader
 from finesse_logscan.cli import cli
+from finesse_logscan.options import Limits
 
 from .builders import Node
 from .conftest import ended_cleanly
