@@ -28,6 +28,7 @@ import tempfile
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, cast
 
@@ -160,7 +161,9 @@ class Pool:
         self._parsed_bytes = 0
         self._signatures_file = signatures_file
         self._executor: ProcessPoolExecutor | None = None
-        self._pending: deque[tuple[str, Future[Parsed], Callable[[Parsed], None]]] = deque()
+        self._pending: deque[tuple[str, Future[Parsed], Callable[[Parsed], None], Spool, FileContext]] = (
+            deque()
+        )
         self._folder: tempfile.TemporaryDirectory[str] | None = None
 
     def spool(self) -> Spool:
@@ -189,23 +192,33 @@ class Pool:
 
     def submit(self, family: str, spool: Spool, ctx: FileContext, done: Callable[[Parsed], None]) -> None:
         """Parse a spooled file in a worker; `done` gets the result, in submission order, from
-        `settle`."""
-        if self._executor is None:
-            self._executor = ProcessPoolExecutor(
-                self.workers, initializer=_init_worker, initargs=(self._signatures_file,)
-            )
+        `settle`. Where no process can be started, or the pool is broken, it is parsed here."""
         spool.close()
-        self._pending.append((family, self._executor.submit(_parse_in_worker, family, spool, ctx), done))
+        future: Future[Parsed]
+        try:
+            if self._executor is None:
+                self._executor = ProcessPoolExecutor(
+                    self.workers, initializer=_init_worker, initargs=(self._signatures_file,)
+                )
+            future = self._executor.submit(_parse_in_worker, family, spool, ctx)
+        except (OSError, NotImplementedError, BrokenProcessPool):  # no worker processes here
+            future = Future()
+            future.set_result(_parse_in_worker(family, spool, ctx))
+        self._pending.append((family, future, done, spool, ctx))
 
     def settle(self, family: str | None = None) -> None:
         """Hand over the results of the files submitted so far (all, or up to the last one of
         `family`), in submission order."""
-        while any(family is None or f == family for f, _, _ in self._pending):
+        while any(family is None or p[0] == family for p in self._pending):
             self._settle_one()
 
     def _settle_one(self) -> None:
-        _, future, done = self._pending.popleft()
-        done(future.result())
+        family, future, done, spool, ctx = self._pending.popleft()
+        try:
+            result = future.result()
+        except BrokenProcessPool:  # the worker died (killed, out of memory): parse it here
+            result = _parse_in_worker(family, spool, ctx)
+        done(result)
 
     def close(self) -> None:
         if self._executor is not None:

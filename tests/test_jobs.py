@@ -139,3 +139,36 @@ def test_a_spool_gives_back_its_chunks_and_goes() -> None:
             spool.add(c)
         assert list(spool.chunks()) == chunks
         assert list(Path(folder).iterdir()) == []
+
+
+def test_without_worker_processes_or_with_a_broken_pool_the_report_is_the_same(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Where no process can be started (a sandbox), or a worker dies (out of memory), the
+    files meant for workers are parsed here."""
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+
+    path = str(SAMPLES / "two-node")
+    expected = _json([path], 1)
+
+    def no_processes(*args: object, **kwargs: object) -> None:
+        raise OSError("no processes here")
+
+    monkeypatch.setattr(workers, "ProcessPoolExecutor", no_processes)
+    assert _json([path], 3) == expected
+
+    class Broken:
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            pass
+
+        def submit(self, *args: object) -> Future[object]:
+            future: Future[object] = Future()
+            future.set_exception(BrokenProcessPool("a worker died"))
+            return future
+
+        def shutdown(self, **kwargs: object) -> None:
+            pass
+
+    monkeypatch.setattr(workers, "ProcessPoolExecutor", Broken)
+    assert _json([path], 3) == expected
