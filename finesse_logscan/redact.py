@@ -33,6 +33,7 @@ from .bundle import BundleReader, SourceFile
 from .options import Limits
 from .routing import SNIFF_LINES, route_by_name
 from .textlines import Damage, as_utf8_stream, iter_lines
+from .timestamps import looks_like_openfire_stamp
 
 KINDS = ("agent", "name", "extension", "phone", "email", "host", "ip", "user_agent")
 
@@ -226,15 +227,7 @@ def _split_stamp(text: str) -> tuple[str, str]:
     """('YYYY.MM.DD HH:MM:SS ', message) for an openfire line, else ('', text). A debug log
     repeats the same few hundred messages (Jetty noise around every BOSH poll) under new
     times: each message is redacted once. A timestamp identifies nobody and is kept."""
-    if (
-        len(text) > 20
-        and text[19] == " "
-        and text[4] == "."
-        and text[7] == "."
-        and text[13] == ":"
-        and text[16] == ":"
-        and text[:4].isdigit()
-    ):
+    if len(text) > 20 and text[19] == " " and looks_like_openfire_stamp(text):
         return text[:20], text[20:]
     return "", text
 

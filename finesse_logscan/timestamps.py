@@ -56,6 +56,19 @@ def _frac_to_us(frac: str | None) -> int:
     return int((frac + "000000")[:6])
 
 
+def looks_like_openfire_stamp(text: str) -> bool:
+    """Cheap shape check of a leading 'YYYY.MM.DD HH:MM:SS' (or with 'T') before any regex."""
+    return (
+        len(text) >= 20
+        and text[4] == "."
+        and text[7] == "."
+        and text[13] == ":"
+        and text[16] == ":"
+        and text[10] in " T"
+        and text[:4].isdigit()
+    )
+
+
 def openfire_local(date: str, time: str, frac: str | None) -> datetime | None:
     """'2017.06.17', '00:16:04', '345' -> naive local datetime."""
     try:

@@ -22,7 +22,7 @@ from ..event import AttrValue, Event, Kind, present
 from ..eventstore import ActivityBatch, ActivityItem, ActivitySource
 from ..parsing import FileContext, Record
 from ..textlines import Chunk, Line
-from ..timestamps import openfire_local
+from ..timestamps import looks_like_openfire_stamp, openfire_local
 
 NAME = "openfire"
 DESCRIPTION = "Notification Service (Openfire) debug/info/warn/error logs"
@@ -70,19 +70,6 @@ HEADER = re.compile(
 """A whole header line: the time, then _PREFIX, then the message."""
 
 
-def _is_stamp(text: str) -> bool:
-    """Cheap shape check of 'YYYY.MM.DD HH:MM:SS' before any regex runs."""
-    return (
-        len(text) >= 20
-        and text[4] == "."
-        and text[7] == "."
-        and text[13] == ":"
-        and text[16] == ":"
-        and text[10] in " T"
-        and text[:4].isdigit()
-    )
-
-
 TRIGGERS = (
     "last active", "HTTP RECV", "consumeResponse", "Closing idle session", "session is closed for",
     "Unable to route packet", "HTTP bind service", "Openfire", "shutdown", "halted",
@@ -91,7 +78,7 @@ TRIGGERS = (
 ACTIVITY_TRIGGERS = TRIGGERS[:3]
 """Several per BOSH poll: searched one literal at a time (a fast C search each)."""
 
-# A header line, as _is_stamp and _PREFIX see it, in the bytes of a clean ASCII chunk: each
+# A header line, as looks_like_openfire_stamp and _PREFIX see it, in the bytes of a clean ASCII chunk: each
 # match starts at the line end before it, so search `b"\n" + data`.
 _HEADER_BYTES = re.compile(
     rb"\n(\d{4}\.[^\n]{2}\.[^\n]{2}[ T][^\n]{2}:[^\n]{2}:[^\n]{2}(?:[.,]\d{1,6})?)(?:[ \t]|\r(?!\n))"
@@ -137,7 +124,7 @@ class _Parser:
         ctx = self.ctx
         if "\x1b" in text:
             text = _ANSI.sub("", text)
-        m = _PREFIX.match(text, 19) if _is_stamp(text) else None
+        m = _PREFIX.match(text, 19) if looks_like_openfire_stamp(text) else None
         if m:
             local = self._local(text[:19])
             if local is None:
