@@ -333,8 +333,7 @@ class _TextFile:
         def done(result: workers.Parsed) -> None:
             if result.error is not None:  # the worker's parser failed: as here, a warning
                 result.ctx.warn(
-                    f"internal error in the {self.parser.NAME} parser after line {result.lines_when_failed}: "
-                    f"{result.error}"
+                    workers.parser_failed(self.parser.NAME, result.lines_when_failed, result.error)
                 )
             finished(self.fid, self.finish(result.events, result.ctx, lambda: 0))
 
@@ -405,7 +404,7 @@ def _add_all(
         if os.environ.get(workers.STRICT_ENV):  # ...but fails loudly in tests
             raise
         logger.debug("parser %s failed on %s", family, display, exc_info=True)
-        return f"internal error in the {family} parser after line {handed()}: {type(exc).__name__}: {exc}"
+        return workers.parser_failed(family, handed(), f"{type(exc).__name__}: {exc}")
     return None
 
 

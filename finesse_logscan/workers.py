@@ -45,6 +45,11 @@ STRICT_ENV = "FINESSE_LOGSCAN_STRICT"
 a warning."""
 
 
+def parser_failed(family: str, line: int, error: str) -> str:
+    """The warning for a parser that raised (a bug: reported, the rest of the bundle read)."""
+    return f"internal error in the {family} parser after line {line}: {error}"
+
+
 def lines_of(chunks: Iterable[Chunk]) -> Iterator[Line]:
     for chunk in chunks:
         yield from chunk.iter_lines()
