@@ -18,8 +18,9 @@ from datetime import datetime, timedelta
 
 from .event import AttrValue, Event, Kind, present
 
-ActivityItem = tuple[int, str, datetime, Kind, str | None, dict[str, AttrValue | None]]
-"""One activity line: (line, time as written, naive local time, kind, agent, attributes)."""
+ActivityItem = tuple[int, str, datetime, Kind, str | None, str | None, int | None, str | None, str | None]
+"""One activity line: (line, time as written, naive local time, kind, agent, sid, ms_ago, rid,
+jid): a flat tuple, as millions are made; the attribute dict only for the few kept as Events."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,8 +32,8 @@ class ActivitySource:
     node: str | None
 
     def event(self, item: ActivityItem, run: str | None = None) -> Event:
-        line, time_text, local, kind, agent, attrs = item
-        clean = present(attrs)
+        line, time_text, local, kind, agent, sid, ms, rid, jid = item
+        clean = present({"sid": sid, "ms_ago": ms, "rid": rid, "jid": jid})
         if run is not None:
             clean["run"] = run
         return Event(None, time_text, self.file, line, self.family, kind, agent, self.node, local, clean)
@@ -114,18 +115,16 @@ class EventStore:
         source, sid_agents, activity = batch.source, self.sid_agents, self._activity
         node = source.node
         for item in batch.items:
-            _, _, local, _, agent, attrs = item
-            sid = attrs.get("sid")
+            local, agent, sid, ms = item[2], item[4], item[5], item[6]
             if agent:
-                if isinstance(sid, str):
+                if sid is not None:
                     sid_agents[(node, sid)] = agent
-                ident = str(sid) if sid else f"agent:{agent}"
+                ident = sid or f"agent:{agent}"
             elif sid:
-                ident = str(sid)
+                ident = sid
             else:
                 continue
-            ms = attrs.get("ms_ago")
-            instant = local - timedelta(milliseconds=ms) if isinstance(ms, int) and ms else local
+            instant = local - timedelta(milliseconds=ms) if ms else local
             activity((node, ident), instant, local, (source, item))
 
     def _activity(

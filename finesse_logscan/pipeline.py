@@ -386,7 +386,7 @@ def _add_all(
             if isinstance(got, ActivityBatch):
                 store.add_batch(got)
                 for item in got.items if len(jid_events) < 200 else ():
-                    if item[5].get("jid") is not None:
+                    if item[8] is not None:  # its JID
                         jid_events.append(got.source.event(item))
                         if len(jid_events) == 200:
                             break

@@ -173,12 +173,13 @@ def test_the_usual_poll_lines_are_read_in_bulk() -> None:
     bare = "2017.06.17 00:14:35 consumeResponse: x status: 2 no session"  # no address: no event
     data = ("\n".join(poll * 50 + [stanza, bare] + poll) + "\n").encode()
     last = data.rindex(b"\n2017") + 1
-    polls = openfire._fast_polls(data, 0, last)
+    polls = openfire._fast_polls(data, 0, last, openfire._Texts(), {})
     assert polls is not None  # a request carrying a presence stanza keeps the chunk in bulk
     assert len(polls) == 3 * 51 + 1 - 1  # all but the last record, left open for the next chunk
-    assert ("bosh-request", "1001003") in {(k, a) for _, k, a, _ in polls.values()}
-    kinds = sorted({kind for _, kind, _, _ in polls.values()})
+    assert [p[0] for p in polls] == sorted(p[0] for p in polls)  # in file order
+    assert ("bosh-request", "1001003") in {(p[2], p[3]) for p in polls}
+    kinds = sorted({p[2] for p in polls})
     assert kinds == ["bosh-request", "session-activity", "session-bound"]
     # one unusual activity line and the chunk is read record by record instead
     odd = data[:last].replace(b"was last active 0 ms ago: ", b"was last active 0 ms ago:\n", 1)
-    assert openfire._fast_polls(odd, 0, len(odd)) is None
+    assert openfire._fast_polls(odd, 0, len(odd), openfire._Texts(), {}) is None

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from finesse_logscan.event import Event, Kind
-from finesse_logscan.eventstore import ActivityBatch, ActivitySource, EventStore
+from finesse_logscan.eventstore import ActivityBatch, ActivityItem, ActivitySource, EventStore
 from finesse_logscan.parsing import OffsetRun
 from finesse_logscan.timeline import build
 from finesse_logscan.timezones import OffsetResolver, parse_zone
@@ -52,6 +52,13 @@ def test_a_check_showing_the_session_idle_is_kept_as_the_idle_check() -> None:
     assert sorted(edges(store), key=lambda e: e[1]) == [("start", 1), ("end", 31), ("idle-check", 61)]
 
 
+def activity_item(ev: Event) -> ActivityItem:
+    a = ev.attrs
+    assert set(a) <= {"sid", "ms_ago", "rid", "jid"}
+    return (ev.line, ev.time_text, ev.local_time, ev.kind, ev.agent, a.get("sid"), a.get("ms_ago"), a.get("rid"),
+            a.get("jid"))  # type: ignore[return-value]  # fmt: skip
+
+
 def test_a_batch_gives_the_events_its_lines_would() -> None:
     lines = [poll(s, sid="s1" if s % 60 else "s2", ms=s % 7) for s in range(0, 600, 10)]
     one = EventStore()
@@ -59,7 +66,7 @@ def test_a_batch_gives_the_events_its_lines_would() -> None:
         one.add(ev, 0)
     one.finish()
     source = ActivitySource("debug.log", "openfire", "n")
-    items = [(e.line, e.time_text, e.local_time, e.kind, e.agent, dict(e.attrs)) for e in lines]
+    items = [activity_item(e) for e in lines]
     batched = EventStore()
     batched.add_batch(ActivityBatch(source, items[:25]))  # type: ignore[arg-type]
     batched.add_batch(ActivityBatch(source, items[25:]))  # type: ignore[arg-type]

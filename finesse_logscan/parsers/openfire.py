@@ -119,6 +119,8 @@ class _Parser:
         self.cached_key, self.cached_local = "", cast(datetime | None, None)
         self.source = ActivitySource(ctx.display, NAME, ctx.node)
         self.ready: list[Event | ActivityBatch] = []  # what records finished by the block path gave
+        self.texts = _Texts()  # SIDs and JIDs of the activity lines
+        self.agents: dict[str, str | None] = {}  # JID -> agent
 
     def line(self, no: int, text: str) -> Iterator[Event]:
         ctx = self.ctx
@@ -207,7 +209,7 @@ class _Parser:
         while not _is_header_at(data, last_start):
             last_start = _line_start(data, last_start - 1)
         full = {_record_start(data, hit, first_header) for hit in rare(data)}
-        fast = _fast_polls(data, first_header, last_start)
+        fast = _fast_polls(data, first_header, last_start, self.texts, self.agents)
         if fast is not None:  # every activity line has its usual shape: no record is decoded
             line_no = self._take_fast(chunk, first_header, last_start, full, fast, times)
         else:
@@ -216,34 +218,44 @@ class _Parser:
         return True
 
     def _take_fast(
-        self, chunk: Chunk, lo: int, last_start: int, full: set[int], fast: dict[int, _Poll],
+        self, chunk: Chunk, lo: int, last_start: int, full: set[int], fast: list[_Poll],
         times: dict[bytes, datetime],
     ) -> int:  # fmt: skip
         """The chunk's records from `lo` to the open last one: the activity lines `_fast_polls`
         read go to the store as ActivityBatches, the other trigger records are decoded. Returns
         the line number of the last record."""
-        data, ctx, source = chunk.data, self.ctx, self.source
-        items: list[ActivityItem] = []
+        data, source = chunk.data, self.source
         stamp_texts = {raw: (raw.decode(), local) for raw, local in times.items()}
-        line_no, pos = chunk.first, 0
-        for start in sorted(full.union(fast)):
-            if start < lo or start == last_start:
-                continue  # part of the record finished before, or of the one left open
-            line_no += data.count(b"\n", pos, start)
-            pos = start
-            if start in full:
-                if items:
-                    self.ready.append(ActivityBatch(source, items))
-                    items = []
-                rec, _ = self._decode_record(data, start, line_no)
-                self.ready.extend(_events(rec, ctx))
-            else:
-                stamp, kind, agent, attrs = fast[start]
-                text, local = stamp_texts[stamp]
-                items.append((line_no, text, local, kind, agent, attrs))
+        starts = sorted(start for start in full if lo <= start != last_start)
+        numbers = _line_numbers(data, chunk.first, [poll[0] for poll in fast] + [*starts, last_start])
+        items: list[ActivityItem] = []
+        for (start, stamp, kind, agent, sid, ms, rid, jid), line_no in zip(fast, numbers, strict=False):
+            if starts and start >= starts[0]:  # a decoded record comes first: keep file order
+                self._flush(items, source)
+                items = []
+                self._decode_before(data, start + 1, starts, numbers, len(fast))
+                if start in full:
+                    continue  # read whole with the rest of its record
+            text, local = stamp_texts[stamp]
+            items.append((line_no, text, local, kind, agent, sid, ms, rid, jid))
+        self._flush(items, source)
+        self._decode_before(data, last_start, starts, numbers, len(fast))
+        return numbers[-1]
+
+    def _flush(self, items: list[ActivityItem], source: ActivitySource) -> None:
         if items:
             self.ready.append(ActivityBatch(source, items))
-        return line_no + data.count(b"\n", pos, last_start)
+
+    def _decode_before(
+        self, data: bytes, limit: int, starts: list[int], numbers: list[int], base: int
+    ) -> None:
+        """Decode the records of `starts` (consumed from the front) that begin before `limit`;
+        their line numbers follow `base` in `numbers`."""
+        done = len(numbers) - 1 - base - len(starts)
+        while starts and starts[0] < limit:
+            rec, _ = self._decode_record(data, starts.pop(0), numbers[base + done])
+            self.ready.extend(_events(rec, self.ctx))
+            done += 1
 
     def _take_polls(self, chunk: Chunk, lo: int, last_start: int, full: set[int]) -> int:
         """As `_take_fast` when some activity line is unusual: each record holding an activity
@@ -360,38 +372,53 @@ _FAST_CONSUME_BARE = re.compile(
 )
 """A one-line consumeResponse record naming no address: no event (as `_activity` finds)."""
 _FAST_CONSUME = re.compile(
-    rb"consumeResponse(?<=" + _FAST_STAMP + rb"consumeResponse)(?:(?!address:)[^\n])*"
+    rb"consumeResponse(?<="
+    + _FAST_STAMP
+    + rb"consumeResponse)[^a\n]*(?:a(?!ddress:)[^a\n]*)*"  # to the first
     rb"address:[ \t]*(\S+@\S+)[ \t]+id:[ \t]*([\w-]+)"
 )
 
 
-_Poll = tuple[bytes, Kind, str | None, dict[str, AttrValue | None]]
+_Poll = tuple[int, bytes, Kind, str | None, str | None, int | None, str | None, str | None]
+"""(record start, time bytes, kind, agent, sid, ms_ago, rid, jid)."""
 
 
-def _fast_polls(data: bytes, lo: int, hi: int) -> dict[int, _Poll] | None:
-    """The activity records between offsets lo and hi (record starts) of a clean chunk, by
-    their start: (time text, kind, agent, attributes). None when any activity literal there is
-    not in one of the usual shapes (or a record holding it may read differently): the caller
-    then takes each record as `_events` would."""
+class _Texts(dict[bytes, str]):
+    """bytes -> str, each decoded once (a few hundred sessions and JIDs, on thousands of lines)."""
+
+    def __missing__(self, raw: bytes) -> str:
+        text = self[raw] = raw.decode()
+        return text
+
+
+def _fast_polls(
+    data: bytes, lo: int, hi: int, texts: _Texts, agents: dict[str, str | None]
+) -> list[_Poll] | None:
+    """The activity records between offsets lo and hi (record starts) of a clean chunk, in file
+    order. None when any activity literal there is not in one of the usual shapes (or a record
+    holding it may read differently): the caller then takes each record as `_events` would."""
     seg = b"\n" + data[lo:hi]  # seg[i] is data[lo + i - 1]
-    out: dict[int, _Poll] = {}
-    jids: dict[bytes, tuple[str, str | None]] = {}  # a few hundred JIDs, each on thousands of lines
+    out: list[_Poll] = []
     # Each regex's literal stands a fixed distance after the record's start: the look-behind
     # read `\n` + 19-byte time + space (+ 'HTTPBindLog: ' for the first RECV form).
     base = lo - 21
     for m in _FAST_ACTIVE.finditer(seg):
         stamp, sid1, sid2, ms, jid = m.groups()
         sid = sid1 or sid2
-        who = jids.get(jid)
-        if who is None:
-            text = jid.decode()
-            who = jids[jid] = (text, agent_from_jid(text))
-        attrs: dict[str, AttrValue | None] = {
-            "sid": sid.decode() if sid else None,
-            "ms_ago": int(ms),
-            "jid": who[0],
-        }
-        out[m.start() + base] = (stamp, Kind.SESSION_ACTIVITY, who[1], attrs)
+        name = texts[jid]
+        agent = agents[name] if name in agents else agents.setdefault(name, agent_from_jid(name))
+        out.append(
+            (
+                m.start() + base,
+                stamp,
+                Kind.SESSION_ACTIVITY,
+                agent,
+                texts[sid] if sid else None,
+                int(ms),
+                None,
+                name,
+            )
+        )
     found = len(out)
     if found != seg.count(b"last active"):
         return None
@@ -402,26 +429,35 @@ def _fast_polls(data: bytes, lo: int, hi: int) -> dict[int, _Poll] | None:
             if b"@" in m.group(0):  # a request carrying a stanza: the agent as _activity finds it
                 msg = seg[m.start() - before : m.end()]
                 agent = find_agent((msg[:-1] if msg.endswith(b"\r") else msg).decode())
-            out[m.start() + base - before] = (stamp, Kind.BOSH_REQUEST, agent,
-                                              {"sid": sid.decode(), "rid": rid.decode() if rid else None})  # fmt: skip
+            out.append((m.start() + base - before, stamp, Kind.BOSH_REQUEST, agent, texts[sid], None,
+                        rid.decode() if rid else None, None))  # fmt: skip
     if len(out) - found != seg.count(b"HTTP RECV"):
         return None
     found = len(out)
     for m in _FAST_CONSUME.finditer(seg):
         stamp, jid, sid = m.groups()
-        who = jids.get(jid)
-        if who is None:
-            text = jid.decode()
-            who = jids[jid] = (text, agent_from_jid(text))
-        out[m.start() + base] = (stamp, Kind.SESSION_BOUND, who[1], {"sid": sid.decode(), "jid": who[0]})
-    bare = (
-        sum(1 for _ in _FAST_CONSUME_BARE.finditer(seg))
-        if len(out) - found != seg.count(b"consumeResponse")
-        else 0
-    )
-    if len(out) - found + bare != seg.count(b"consumeResponse"):
+        name = texts[jid]
+        agent = agents[name] if name in agents else agents.setdefault(name, agent_from_jid(name))
+        out.append((m.start() + base, stamp, Kind.SESSION_BOUND, agent, texts[sid], None, None, name))
+    consumed = seg.count(b"consumeResponse")
+    bare = sum(1 for _ in _FAST_CONSUME_BARE.finditer(seg)) if len(out) - found != consumed else 0
+    if len(out) - found + bare != consumed:
         return None
+    out.sort(key=_first)
     return out
+
+
+def _first(poll: _Poll) -> int:
+    return poll[0]
+
+
+def _line_numbers(data: bytes, first: int, offsets: list[int]) -> list[int]:
+    """The line number of each offset in `data`, whose first line is `first`: one vectorised
+    search of the line ends (a count per offset costs more than the regex scans)."""
+    import numpy as np
+
+    ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+    return cast(list[int], (np.searchsorted(ends, np.array(offsets, dtype=np.int64)) + first).tolist())
 
 
 def _activity_hits(data: bytes) -> Iterator[int]:
