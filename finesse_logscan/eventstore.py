@@ -111,8 +111,10 @@ class EventStore:
         return True
 
     def add_batch(self, batch: ActivityBatch) -> None:
-        """The activity lines of `batch`, exactly as `add` takes each one's Event."""
+        """The activity lines of `batch`, exactly as `add` takes each one's Event (the common
+        case, a line inside the open run of its session, is decided here: millions of lines)."""
         source, sid_agents, activity = batch.source, self.sid_agents, self._activity
+        runs, spans, gap, ago = self._runs, self._spans, ACTIVITY_GAP, _ago
         node = source.node
         for item in batch.items:
             local, agent, sid, ms = item[2], item[4], item[5], item[6]
@@ -124,8 +126,32 @@ class EventStore:
                 ident = sid
             else:
                 continue
-            instant = local - timedelta(milliseconds=ms) if ms else local
-            activity((node, ident), instant, local, (source, item))
+            instant = (
+                local - (ago[ms] if ms in ago else ago.setdefault(ms, timedelta(milliseconds=ms)))
+                if ms
+                else local
+            )
+            key = (node, ident)
+            run = runs.get(key)
+            if (
+                run is None
+                or key in spans
+                or instant - run.last_instant > gap
+                or run.first_instant - instant > gap
+            ):
+                activity(key, instant, local, (source, item))
+                continue
+            shown = (source, item)  # as _activity does for a line inside its open run
+            if instant > run.last_instant:
+                run.last_instant = instant
+                run.last_event = shown
+            elif instant < run.first_instant:
+                run.first_instant = instant
+            if local >= run.latest_check_time:
+                run.latest_check = shown
+                run.latest_check_time = local
+        if len(ago) > 100_000:
+            ago.clear()
 
     def _activity(
         self, key: tuple[str | None, str], instant: datetime, line_time: datetime, ev: _Shown
@@ -172,6 +198,10 @@ class EventStore:
                     agent = self.sid_agents.get((ev.node, sid))
                     if agent:
                         self.events[i] = _with_agent(ev, agent)
+
+
+_ago: dict[int, timedelta] = {}
+"""'ms ago' values as timedeltas, made once each (a busy log repeats them)."""
 
 
 def _line_time(ev: Event) -> datetime:
