@@ -133,6 +133,11 @@ USUAL = [
     "2017.06.17 00:14:34 HTTPBindLog: HTTP RECVD(f382a016): <body rid='14' sid='f382a016'><presence"
     " from='1001004@fin1.example.com/desktop' type='unavailable'/></body>",
     "2017.06.17 00:14:34 HTTP RECVD(f382a017): <body sid='f382a017'><iq to='x@y.com'/></body> rid=15\r",
+    # a literal twice on one line, and the same second with and without a fraction
+    "2017.06.17 00:14:34 Session (id=f382a016) was last active 2 ms ago: 1001004@fin1.example.com/desktop last active",
+    "2017.06.17 00:14:34 HTTP RECVD(f382a017): <body sid='f382a017'/> HTTP RECV",
+    "2017.06.17 00:14:34 consumeResponse: x address: 1@f.com/desktop id: f3 consumeResponse",
+    "2017.06.17 00:14:34.500 session=null",
 ]
 
 

@@ -80,9 +80,16 @@ ACTIVITY_TRIGGERS = TRIGGERS[:3]
 
 # A header line, as looks_like_openfire_stamp and _PREFIX see it, in the bytes of a clean ASCII chunk: each
 # match starts at the line end before it, so search `b"\n" + data`.
-_HEADER_BYTES = re.compile(
-    rb"\n(\d{4}\.[^\n]{2}\.[^\n]{2}[ T][^\n]{2}:[^\n]{2}:[^\n]{2}(?:[.,]\d{1,6})?)(?:[ \t]|\r(?!\n))"
+_STAMP_SHAPE = rb"\d{4}\.[^\n]{2}\.[^\n]{2}[ T][^\n]{2}:[^\n]{2}:[^\n]{2}(?:[.,]\d{1,6})?"
+_AFTER_STAMP = rb"(?:[ \t]|\r(?!\n))"
+_HEADER_BYTES = re.compile(rb"\n(" + _STAMP_SHAPE + rb")" + _AFTER_STAMP)
+_HEADER_RUNS = re.compile(
+    rb"\n(" + _STAMP_SHAPE + rb")" + _AFTER_STAMP + rb"[^\n]*"
+    rb"(?:\n(?:\1" + _AFTER_STAMP + rb"|(?!" + _STAMP_SHAPE + _AFTER_STAMP + rb"))[^\n]*)*"
 )
+"""As _HEADER_BYTES, but one match for each run of header lines with the same time (and the
+continuation lines among them): findall gives the times with consecutive repeats removed,
+which is all the time-order check needs, without a bytes object per line."""
 
 
 def parse(lines: Iterable[Line], ctx: FileContext) -> Iterator[Event]:
@@ -170,7 +177,7 @@ class _Parser:
         ctx = self.ctx
         data = chunk.data
         nl_data = b"\n" + data  # offsets in nl_data are offsets in data + 1
-        stamps = _HEADER_BYTES.findall(nl_data)
+        stamps = _HEADER_RUNS.findall(nl_data)
         if not stamps:
             if self.rec is None:
                 return False  # no record yet: the careful path counts these lines unparsed
@@ -359,7 +366,7 @@ def _record_start(data: bytes, hit: int, floor: int) -> int:
 # literal (the empty group marks where). Each gives exactly what `_activity` gives on that
 # record; `_fast_polls` proves every activity literal was read so.
 _FAST_STAMP = rb"(\d{4}\.\d\d\.\d\d[ T]\d\d:\d\d:\d\d) "
-_NEXT_HEADER = rb"(?=\r?\n(?:\d{4}\.[^\n]{2}\.[^\n]{2}[ T][^\n]{2}:[^\n]{2}:[^\n]{2}(?:[.,]\d{1,6})?(?:[ \t]|\r(?!\n))|\Z))"
+_NEXT_HEADER = rb"(?=\r?\n(?:" + _STAMP_SHAPE + _AFTER_STAMP + rb"|\Z))"
 _FAST_ACTIVE = re.compile(
     _FAST_STAMP + rb"Session(?: \(id=([\w-]+)\)| ([0-9a-fA-F][\w-]*))? was ()last active (\d+) ms ago:?[ \t]*"
     rb"(\S+@\S+?)(?=\s|\Z)"
