@@ -109,6 +109,7 @@ def test_a_parser_failing_in_a_worker_is_the_same_warning(
         yield
 
     monkeypatch.setattr(webservices, "parse", broken)  # the workers are forked after this
+    monkeypatch.delattr(webservices, "parse_chunks")  # so that parse is the one called
     monkeypatch.delenv(STRICT_ENV)
     path = str(SAMPLES / "client-side")
     one, three = scan([path], ScanOptions(jobs=1)), scan([path], ScanOptions(jobs=3))

@@ -1,11 +1,16 @@
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from finesse_logscan.event import Kind
 from finesse_logscan.parsers import webservices
+from finesse_logscan.parsing import FileContext
+from finesse_logscan.textlines import Damage, iter_chunks
 
 from .conftest import run_parser
 
@@ -253,3 +258,42 @@ def test_agent_login_request_is_recorded() -> None:
     )
     events, _ = run_parser(webservices, line)
     assert [(e.kind, e.agent) for e in events] == [(Kind.AGENT_LOGIN_REQUEST, "1001005")]
+
+
+SIGNATURE_LINES = [
+    *TECHNOTE.splitlines(),
+    "0000001070: 10.10.10.101: Jun 17 2017 00:17:05.000 +0530: %CCBU_main-3-ERROR: java.lang.OutOfMemoryError: heap",
+    "0000001071: 10.10.10.101: Jun 17 2017 00:17:05.000 +0530: %CCBU_main-3-XMPP_ERROR: XMPP connection lost",
+    "Caused by: java.lang.OutOfMemoryError: Java heap space",  # a literal on a continuation line only
+    "0000001072: 10.10.10.101: Jun 17 2017 00:17:06.000 +0530: %CCBU_main-6-XMPP_PUBLISH: %[node=/x][payload=<m/>]: ok",
+    "0000001073: 10.10.10.101: Jun 17 2017 00:17:06.000 +0530: %CCBU_main-3-CTI: CTIManager link down",
+    "0000000002: 10.10.10.101: Jun 17 2017 00:17:07.000 -0600: %CCBU_main-6-STARTUP: started",
+    "0000000003: 10.10.10.101: Jun 31 2017 00:17:07.000 -0600: %CCBU_main-6-X: impossible date",
+    "0000000004: : Jun 17 2017 00:17:08.000: %CCBU_main-6-X: no offset",
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows=st.lists(st.sampled_from(SIGNATURE_LINES), max_size=40), size=st.sampled_from([1, 300, 4096]))
+def test_blocks_without_a_signature_literal_give_what_every_line_gives(rows: list[str], size: int) -> None:
+    """parse_chunks skips the signature search in blocks holding no literal: same events,
+    counts and warnings as `parse`, which searches every record, with records across blocks."""
+    data = ("\n".join(rows) + "\n").encode()
+    a = FileContext("f", "webservices/x.log", "webservices", "n")
+    b = FileContext("f", "webservices/x.log", "webservices", "n")
+    chunks = list(iter_chunks(io.BytesIO(data), Damage(), size=size))
+    every = list(webservices.parse((ln for c in chunks for ln in c.iter_lines()), a))
+    blocks = list(webservices.parse_chunks(iter(chunks), b))
+    assert blocks == every
+    assert (b.parsed, b.unparsed, b.first, b.last, b.warnings, b.offsets) == (
+        a.parsed, a.unparsed, a.first, a.last, a.warnings, a.offsets,
+    )  # fmt: skip
+
+
+def test_a_signature_literal_on_a_later_blocks_continuation_line_is_found() -> None:
+    header = next(line for line in SIGNATURE_LINES if "XMPP_PUBLISH" in line)
+    rows = [header, "x" * 400, "Caused by: java.lang.OutOfMemoryError: Java heap space"]  # the literal later
+    data = ("\n".join(rows) + "\n").encode()
+    ctx = FileContext("f", "webservices/x.log", "webservices", "n")
+    events = list(webservices.parse_chunks(iter_chunks(io.BytesIO(data), Damage(), size=300), ctx))
+    assert [e.kind for e in events] == [Kind.KNOWN_DEFECT]

@@ -10,14 +10,16 @@ These are the only server lines with a UTC offset: every header is an offset sam
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
+
+import re2
 
 from .. import signatures
 from ..agents import find_agent
 from ..event import AttrValue, Event, Kind, present
 from ..parsing import FileContext, Record
-from ..textlines import Line
+from ..textlines import Chunk, Line
 from ..timestamps import ciscolog_local, format_offset, parse_offset, to_utc
 
 NAME = "webservices"
@@ -25,14 +27,14 @@ DESCRIPTION = "Finesse web services logs (CiscoLog layout, with UTC offset)"
 PARALLEL = True
 """Its events depend on no other file's: a worker process may parse it (workers.py)."""
 
-HEADER = re.compile(
+HEADER = re.compile(  # the body follows the match where `colon` matched (a `.*` to the end costs 40 %)
     r"""
     ^(?:(?P<seq>\d{1,12}):\s*(?P<host>[^\s:]*)\s*:{1,2}\s*)?
     (?P<mon>[A-Z][a-z]{2})\s+(?P<day>\d{1,2})\s+(?P<year>\d{4})\s+
     (?P<hms>\d{2}:\d{2}:\d{2})(?:\.(?P<frac>\d{1,6}))?\s*
     (?P<off>[+-]\d{2}:?\d{2}|UTC|GMT)?\s*:\s*
     %(?P<fac>[A-Z][A-Z0-9]*)_+(?P<thread>[^:\[%]+)-(?P<sev>[0-7])-(?P<mn>[A-Za-z][^:]*?)\s*
-    (?::\s?(?P<body>.*))?$
+    (?:(?P<colon>:)\s?|$)
     """,
     re.VERBOSE,
 )
@@ -98,51 +100,144 @@ def normalize_mnemonic(mn: str) -> str:
     return " ".join(mn.replace("_", " ").upper().split())
 
 
+_NORMALIZED: dict[str, str] = {}
+
+
+def _normalized(mn: str) -> str:
+    """normalize_mnemonic, once per mnemonic as written (a log has a few dozen)."""
+    known = _NORMALIZED.get(mn)
+    if known is None:
+        known = normalize_mnemonic(mn)
+        if len(_NORMALIZED) < 4096:
+            _NORMALIZED[mn] = known
+    return known
+
+
 def parse(lines: Iterable[Line], ctx: FileContext) -> Iterator[Event]:
-    rec: _Record | None = None
-    prev_seq: int | None = None
-    epoch_checked = False
-    startup = ctx.path.lower().endswith(".startup.log")
+    reader = _Reader(ctx)
     for line in lines:
-        text = line.text
+        got = reader.line(line.no, line.text)
+        if got:
+            yield from got
+    yield from reader.finish()
+
+
+def parse_chunks(chunks: Iterable[Chunk], ctx: FileContext) -> Iterator[Event]:
+    """As `parse`, block by block: a clean block (valid UTF-8) holding no signature literal
+    spares each of its records the signature search (most blocks of a busy log)."""
+    reader = _Reader(ctx)
+    literals = signatures.literals(NAME)
+    holds = _literal_finder(literals)
+    everywhere = any("\n" in lit for lit in literals)  # one may span lines
+    for chunk in chunks:
+        reader.signatures = everywhere or chunk.lines is not None or holds(chunk.data)
+        for line in chunk.iter_lines():
+            got = reader.line(line.no, line.text)
+            if got:
+                yield from got
+    yield from reader.finish()
+
+
+def _literal_finder(literals: Iterable[str]) -> Callable[[bytes], bool]:
+    """Does a block hold one of the literals? One RE2 pass (a DFA: one scan for them all)."""
+    encoded = [lit.encode() for lit in literals]
+    if not encoded:
+        return lambda data: False
+    pattern = re2.compile(b"|".join(re.escape(lit) for lit in encoded))
+    return lambda data: pattern.search(data) is not None
+
+
+_Time = tuple[datetime | None, int | None, datetime | None]
+"""A header's time: naive local, offset minutes, UTC (None where it did not say or is impossible)."""
+
+
+class _Reader:
+    """The reading state of one file; `line` is the per-line work of a busy log (a few hundred
+    thousand lines of ~1 KB), so what repeats is worked out once: a header's time (lines share
+    their second), a mnemonic's family."""
+
+    def __init__(self, ctx: FileContext) -> None:
+        self.ctx = ctx
+        self.rec: _Record | None = None
+        self.prev_seq: int | None = None
+        self.epoch_checked = False
+        self.startup = ctx.path.lower().endswith(".startup.log")
+        self.times: dict[tuple[str | None, ...], _Time] = {}
+        self.signatures = True  # may the records read now hold a signature literal?
+
+    def line(self, no: int, text: str) -> list[Event] | None:
+        ctx = self.ctx
         m = HEADER.match(text) if "%" in text else None
         if m is None:
-            if rec is not None:
+            if self.rec is not None:
                 ctx.ok()
-                rec.add(text)
+                self.rec.add(text)
+                self.rec.signatures = self.rec.signatures or self.signatures
             else:
                 ctx.bad()
-            continue
-        local = ciscolog_local(m["mon"], m["day"], m["year"], m["hms"], m["frac"])
-        off = parse_offset(m["off"]) if m["off"] else None
+            return None
+        key = m.group("mon", "day", "year", "hms", "frac", "off")
+        when = self.times.get(key)
+        if when is None:
+            when = self.times[key] = _header_time(*key)
+            if len(self.times) > 4096:  # a few per second of log: keep the recent ones
+                self.times = {key: when}
+        local, off, utc = when
         if local is None:
             ctx.bad()
-            ctx.warn(f"line {line.no}: impossible date/time")
-            continue
-        if rec is not None:
-            yield from _events(rec, ctx)
+            ctx.warn(f"line {no}: impossible date/time")
+            return None
+        out = _events(self.rec, ctx) if self.rec is not None else None
         ctx.ok()
         if off is None:
-            ctx.warn(f"line {line.no}: no UTC offset on a web services line; taken as UTC")
-            off = 0
+            ctx.warn(f"line {no}: no UTC offset on a web services line; taken as UTC")
+            off, utc = 0, to_utc(local, 0)
         else:
             ctx.observe_offset(local, off, NAME)
-        utc = to_utc(local, off)
+        assert utc is not None
         ctx.seen(utc)
         seq = int(m["seq"]) if m["seq"] else None
+        prev_seq = self.prev_seq
         if seq is not None and prev_seq is not None and seq < prev_seq and seq <= 10:
-            yield Event(utc, _stamp(text, m), ctx.display, line.no, NAME, Kind.WEBSERVICES_RESTARTED,
-                        node=ctx.node, attrs={"detail": f"sequence number reset from {prev_seq} to {seq}"})  # fmt: skip
-        if startup:
-            yield Event(utc, _stamp(text, m), ctx.display, line.no, NAME, Kind.WEBSERVICES_RESTARTED,
-                        node=ctx.node, attrs={"detail": "web services started (.startup.log)"})  # fmt: skip
-            startup = False
-        prev_seq = seq if seq is not None else prev_seq
-        rec = _Record(line.no, utc, off, _stamp(text, m), normalize_mnemonic(m["mn"]), m["body"] or "")
-        if not epoch_checked and "CTI_MSG_RECEIVED" in text:
-            epoch_checked = _check_epoch(rec, text, ctx)
-    if rec is not None:
-        yield from _events(rec, ctx)
+            out = out or []
+            out.append(Event(utc, _stamp(text, m), ctx.display, no, NAME, Kind.WEBSERVICES_RESTARTED, node=ctx.node,
+                             attrs={"detail": f"sequence number reset from {prev_seq} to {seq}"}))  # fmt: skip
+        if self.startup:
+            out = out or []
+            out.append(Event(utc, _stamp(text, m), ctx.display, no, NAME, Kind.WEBSERVICES_RESTARTED, node=ctx.node,
+                             attrs={"detail": "web services started (.startup.log)"}))  # fmt: skip
+            self.startup = False
+        self.prev_seq = seq if seq is not None else prev_seq
+        self.rec = _Record(
+            no,
+            utc,
+            off,
+            _stamp(text, m),
+            _normalized(m["mn"]),
+            text[m.end() :] if m["colon"] else "",
+            self.signatures,
+        )
+        if not self.epoch_checked and "CTI_MSG_RECEIVED" in text:
+            self.epoch_checked = _check_epoch(self.rec, text, ctx)
+        return out
+
+    def finish(self) -> list[Event]:
+        rec, self.rec = self.rec, None
+        return (_events(rec, self.ctx) if rec is not None else None) or []
+
+
+def _header_time(
+    mon: str | None,
+    day: str | None,
+    year: str | None,
+    hms: str | None,
+    frac: str | None,
+    off_text: str | None,
+) -> _Time:
+    assert mon is not None and day is not None and year is not None and hms is not None
+    local = ciscolog_local(mon, day, year, hms, frac)
+    off = parse_offset(off_text) if off_text else None
+    return local, off, to_utc(local, off) if local is not None and off is not None else None
 
 
 def _stamp(text: str, m: re.Match[str]) -> str:
@@ -166,13 +261,16 @@ def _check_epoch(rec: _Record, text: str, ctx: FileContext) -> bool:
 
 
 class _Record(Record):
-    __slots__ = ("mn", "offset", "utc")
+    __slots__ = ("mn", "offset", "signatures", "utc")
 
-    def __init__(self, line: int, utc: datetime, offset: int, stamp: str, mn: str, body: str):
+    def __init__(
+        self, line: int, utc: datetime, offset: int, stamp: str, mn: str, body: str, sigs: bool = True
+    ):
         super().__init__(line, stamp, body)
         self.utc = utc
         self.offset = offset
         self.mn = mn
+        self.signatures = sigs  # may its text hold a signature literal
 
 
 def _ev(rec: _Record, ctx: FileContext, kind: Kind, agent: str | None, **attrs: AttrValue | None) -> Event:
@@ -225,6 +323,19 @@ def mnemonic_family(mn: str) -> str | None:
     return None
 
 
+_FAMILY: dict[str, str | None] = {}
+
+
+def _family(mn: str) -> str | None:
+    """mnemonic_family, once per (normalized) mnemonic."""
+    if mn in _FAMILY:
+        return _FAMILY[mn]
+    family = mnemonic_family(mn)
+    if len(_FAMILY) < 4096:
+        _FAMILY[mn] = family
+    return family
+
+
 _PRESENCE_XML = re.compile(r"<presence\b(?P<attrs>[^>]*)>")
 
 
@@ -262,11 +373,17 @@ def _decoded_cti(rec: _Record, ctx: FileContext, body: str) -> Iterator[Event]:
         yield _ev(rec, ctx, Kind.CTI_AGENT_STATE, _agent(tags, flat), state=name, reason_code=code)
 
 
-def _events(rec: _Record, ctx: FileContext) -> Iterator[Event]:
+def _events(rec: _Record, ctx: FileContext) -> list[Event] | None:
+    """The record's events (None for none: most records)."""
+    sigs = signatures.match(NAME, rec.text) if rec.signatures else []
+    out = [_ev(rec, ctx, Kind.KNOWN_DEFECT, None, **sig.event_attrs()) for sig in sigs]
+    out.extend(_chain_events(rec, ctx))
+    return out or None
+
+
+def _chain_events(rec: _Record, ctx: FileContext) -> Iterator[Event]:
     mn = rec.mn
-    for sig in signatures.match(NAME, rec.text):
-        yield _ev(rec, ctx, Kind.KNOWN_DEFECT, None, **sig.event_attrs())
-    family = mnemonic_family(mn)
+    family = _family(mn)
     body = rec.text
     if family is None:
         if "REQUEST" in mn:
