@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
@@ -105,29 +106,72 @@ def parse_chunks(chunks: Iterable[Chunk], ctx: FileContext) -> Iterator[Event | 
     the usual BOSH poll lines come as `ActivityBatch`es (their Events only when asked); any
     block with something unusual (ANSI colours, damage, times going back, impossible dates)
     is read line by line."""
+    scan = scanner(ctx)
+    return parse_scanned(((chunk, scan(chunk)) for chunk in chunks), ctx)
+
+
+def scanner(ctx: FileContext) -> Callable[[Chunk], Scan]:
+    """What `parse_scanned` needs of each block, worked out from the block alone: any process
+    may run it, in any order (workers.py runs it on several cores)."""
+    return _Scanner(ctx).scan
+
+
+def parse_scanned(scanned: Iterable[tuple[Chunk, Scan]], ctx: FileContext) -> Iterator[Event | ActivityBatch]:
+    """`parse_chunks` given each block with its `scanner` result: the blocks in file order, each
+    joined to what came before (a record going on across blocks, the time order)."""
     p = _Parser(ctx)
-    rare = _rare_finder()
-    for chunk in chunks:
-        data = chunk.data
-        if chunk.lines is not None or not data.isascii() or b"\x1b" in data or not p.bulk(chunk, rare):
+    for chunk, scan in scanned:
+        if not p.bulk(chunk, scan):
             for line in chunk.iter_lines():
                 yield from p.line(line.no, line.text)
         yield from p.drain()
     yield from p.finish()
 
 
+@dataclass(frozen=True, slots=True)
+class _Scanned:
+    """A clean block read in bulk, as far as it can be without what came before it."""
+
+    first_local: datetime  # its first and last header times
+    last_local: datetime
+    first_header: int  # offset of its first header line
+    before: int  # lines before it (a record from the block before goes on, or unparsed)
+    ready: list[Event | ActivityBatch]  # what its records from first_header on gave
+    last: _Record  # its last record, which may go on in the next block
+
+
+Scan = _Scanned | bool | None
+"""A block's scan: _Scanned; True when it holds no header line (continuation lines only);
+None when it must be read line by line (damage, colours, times going back, impossible dates)."""
+
+
+class _Clock:
+    """Header times to naive local datetimes, the last second remembered (lines share it)."""
+
+    def __init__(self) -> None:
+        self.cached_key, self.cached_local = "", cast(datetime | None, None)
+
+    def local(self, key: str) -> datetime | None:
+        if key != self.cached_key:  # consecutive lines mostly share their second
+            self.cached_key, self.cached_local = key, openfire_local(key[:10], key[11:19], None)
+        return self.cached_local
+
+    def stamp_local(self, value: str) -> datetime | None:
+        local = self.local(value[:19])
+        if local is not None and len(value) > 19:
+            local = local.replace(microsecond=int((value[20:] + "000000")[:6]))
+        return local
+
+
 class _Parser:
-    """The per-file reading state shared by the line-by-line and the block paths."""
+    """The per-file reading state: the line path, and the joining of scanned blocks."""
 
     def __init__(self, ctx: FileContext) -> None:
         self.ctx = ctx
         self.rec: _Record | None = None
         self.prev_local: datetime | None = None
-        self.cached_key, self.cached_local = "", cast(datetime | None, None)
-        self.source = ActivitySource(ctx.display, NAME, ctx.node)
+        self.clock = _Clock()
         self.ready: list[Event | ActivityBatch] = []  # what records finished by the block path gave
-        self.texts = _Texts()  # SIDs and JIDs of the activity lines
-        self.agents: dict[str, str | None] = {}  # JID -> agent
 
     def line(self, no: int, text: str) -> Iterator[Event]:
         ctx = self.ctx
@@ -135,7 +179,7 @@ class _Parser:
             text = _ANSI.sub("", text)
         m = _PREFIX.match(text, 19) if looks_like_openfire_stamp(text) else None
         if m:
-            local = self._local(text[:19])
+            local = self.clock.local(text[:19])
             if local is None:
                 ctx.bad()
                 ctx.warn(f"line {no}: impossible date/time {text[:19]}")
@@ -158,11 +202,6 @@ class _Parser:
         else:
             ctx.bad()
 
-    def _local(self, key: str) -> datetime | None:
-        if key != self.cached_key:  # consecutive lines mostly share their second
-            self.cached_key, self.cached_local = key, openfire_local(key[:10], key[11:19], None)
-        return self.cached_local
-
     def finish(self) -> Iterator[Event]:
         if self.rec is not None:
             yield from _events(self.rec, self.ctx)
@@ -172,57 +211,92 @@ class _Parser:
         ready, self.ready = self.ready, []
         yield from ready
 
-    def bulk(self, chunk: Chunk, rare: Callable[[bytes], list[int]]) -> bool:
-        """Read a clean ASCII chunk in bulk; False (nothing done) when it needs the careful path."""
-        ctx = self.ctx
+    def bulk(self, chunk: Chunk, scan: Scan) -> bool:
+        """Join a scanned block to what came before; False (nothing done) when it needs the
+        careful path."""
+        ctx, data = self.ctx, chunk.data
+        if scan is None:
+            return False
+        if scan is True:  # no header line: the open record goes on
+            if self.rec is None:
+                return False  # no record yet: the careful path counts these lines unparsed
+            _continue(self.rec, data, 0, len(data))
+            ctx.ok(chunk.count)
+            return True
+        assert isinstance(scan, _Scanned)
+        if self.prev_local is not None and scan.first_local < self.prev_local:
+            return False  # time goes back at the join: the careful path says where
+        if self.rec is None:
+            ctx.bad(scan.before)
+            ctx.ok(chunk.count - scan.before)
+        else:
+            ctx.ok(chunk.count)
+            _continue(self.rec, data, 0, scan.first_header)
+            self.ready.extend(_events(self.rec, ctx))
+        if self.prev_local is None or scan.first_local != self.prev_local:
+            ctx.seen(scan.first_local)
+        ctx.seen(scan.last_local)
+        self.prev_local = scan.last_local
+        self.ready.extend(scan.ready)
+        self.rec = scan.last
+        return True
+
+
+def _continue(rec: _Record, data: bytes, lo: int, hi: int) -> None:
+    """Add the continuation lines data[lo:hi] to the open record (up to its size cap)."""
+    pos = lo
+    while pos < hi and not rec.full:
+        end = data.find(b"\n", pos, hi)
+        end = hi if end < 0 else end
+        rec.add(_text(data, pos, end))
+        pos = end + 1
+
+
+class _Scanner:
+    """The block path's work on one block, without what came before it: which records hold a
+    trigger literal (decoded), the usual BOSH poll lines (ActivityBatches), the header times."""
+
+    def __init__(self, ctx: FileContext) -> None:
+        self.ctx = ctx
+        self.clock = _Clock()
+        self.rare = _rare_finder()
+        self.source = ActivitySource(ctx.display, NAME, ctx.node)
+        self.texts = _Texts()  # SIDs and JIDs of the activity lines
+        self.agents: dict[str, str | None] = {}  # JID -> agent
+        self.ready: list[Event | ActivityBatch] = []
+
+    def scan(self, chunk: Chunk) -> Scan:
         data = chunk.data
+        if chunk.lines is not None or not data.isascii() or b"\x1b" in data:
+            return None
         nl_data = b"\n" + data  # offsets in nl_data are offsets in data + 1
         stamps = _HEADER_RUNS.findall(nl_data)
         if not stamps:
-            if self.rec is None:
-                return False  # no record yet: the careful path counts these lines unparsed
-            self._continue(data, 0, len(data))
-            ctx.ok(chunk.count)
             return True
         if stamps != sorted(stamps):
-            return False  # time goes back somewhere: the careful path says where
+            return None  # time goes back somewhere: the careful path says where
         times = {}
         for value in {stamps[0], stamps[-1], *set(stamps)}:
-            local = self._stamp_local(value.decode())
+            local = self.clock.stamp_local(value.decode())
             if local is None:
-                return False  # an impossible date: the careful path says which line
+                return None  # an impossible date: the careful path says which line
             times[value] = local
-        first_local, last_local = times[stamps[0]], times[stamps[-1]]
-        if self.prev_local is not None and first_local < self.prev_local:
-            return False
-        # from here on the chunk is read in bulk
         first_header = cast(re.Match[bytes], _HEADER_BYTES.search(nl_data)).start()  # offset in data
-        before = data.count(b"\n", 0, first_header)
-        if self.rec is None:
-            ctx.bad(before)
-            ctx.ok(chunk.count - before)
-        else:
-            ctx.ok(chunk.count)
-            self._continue(data, 0, first_header)
-            self.ready.extend(_events(self.rec, ctx))
-            self.rec = None
-        if self.prev_local is None or first_local != self.prev_local:
-            ctx.seen(first_local)
-        ctx.seen(last_local)
-        self.prev_local = last_local
         # the records worth decoding: those holding a trigger literal, and the last one, which
         # may go on in the next chunk
         last_start = _line_start(data, len(data) - 1 if data.endswith(b"\n") else len(data))
         while not _is_header_at(data, last_start):
             last_start = _line_start(data, last_start - 1)
-        full = {_record_start(data, hit, first_header) for hit in rare(data)}
+        full = {_record_start(data, hit, first_header) for hit in self.rare(data)}
         fast = _fast_polls(data, first_header, last_start, self.texts, self.agents)
+        self.ready = []
         if fast is not None:  # every activity line has its usual shape: no record is decoded
             line_no = self._take_fast(chunk, first_header, last_start, full, fast, times)
         else:
             line_no = self._take_polls(chunk, first_header, last_start, full)
-        self.rec, _ = self._decode_record(data, last_start, line_no)
-        return True
+        last, _ = self._decode_record(data, last_start, line_no)
+        return _Scanned(times[stamps[0]], times[stamps[-1]], first_header, data.count(b"\n", 0, first_header),
+                        self.ready, last)  # fmt: skip
 
     def _take_fast(
         self, chunk: Chunk, lo: int, last_start: int, full: set[int], fast: list[_Poll],
@@ -296,26 +370,9 @@ class _Parser:
         found = _activity(msg, msg)
         if found is not None:
             stamp = text[: m.end("frac")] if m["frac"] else text[:19]
-            local = cast(datetime, self._stamp_local(stamp))
+            local = cast(datetime, self.clock.stamp_local(stamp))
             self.ready.append(_event(self.ctx, line_no, stamp, local, *found))
         return True
-
-    def _stamp_local(self, value: str) -> datetime | None:
-        local = self._local(value[:19])
-        if local is not None and len(value) > 19:
-            local = local.replace(microsecond=int((value[20:] + "000000")[:6]))
-        return local
-
-    def _continue(self, data: bytes, lo: int, hi: int) -> None:
-        """Add the continuation lines data[lo:hi] to the open record (up to its size cap)."""
-        rec = self.rec
-        assert rec is not None
-        pos = lo
-        while pos < hi and not rec.full:
-            end = data.find(b"\n", pos, hi)
-            end = hi if end < 0 else end
-            rec.add(_text(data, pos, end))
-            pos = end + 1
 
     def _decode_record(self, data: bytes, start: int, line_no: int) -> tuple[_Record, int]:
         """The record whose header line starts at `start`; returns it and where it ends."""
@@ -323,7 +380,7 @@ class _Parser:
         end = len(data) if end < 0 else end
         text = _text(data, start, end)
         m = cast(re.Match[str], _PREFIX.match(text, 19))
-        local = cast(datetime, self._stamp_local(text[: m.end("frac")] if m["frac"] else text[:19]))
+        local = cast(datetime, self.clock.stamp_local(text[: m.end("frac")] if m["frac"] else text[:19]))
         rec = _record(line_no, text, m, local)
         pos = end + 1
         while pos < len(data) and not _is_header_at(data, pos):
