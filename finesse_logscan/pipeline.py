@@ -306,9 +306,14 @@ class _TextFile:
         self.ctx = FileContext(src.display, src.path, parser.NAME, node, head=self.head_text, mtime=src.mtime,
                                mtime_local=src.mtime_local)  # fmt: skip
 
-    def parse_here(self, chunks: Iterable[Chunk]) -> _Read:
+    def parse_here(
+        self,
+        chunks: Iterable[Chunk],
+        scans: Callable[[Iterable[Chunk]], Iterator[tuple[Chunk, object]]] | None = None,
+    ) -> _Read:
         handed = workers.Counted(chunks)
-        return self.finish(workers.parse_file(self.parser, handed, self.ctx), self.ctx, lambda: handed.count)
+        events = workers.parse_file(self.parser, handed, self.ctx, scans)
+        return self.finish(events, self.ctx, lambda: handed.count)
 
     def spooled(
         self,
@@ -327,7 +332,10 @@ class _TextFile:
         self.chunks = ()
         if pool.defers(self.parser):
             pool.deferred_bytes += spool.size
-            later(self.fid, lambda: self.parse_here(pool.parsing(spool, self.src.display)))
+            scans = (
+                pool.scanning(spool, self.parser, self.ctx) if hasattr(self.parser, "parse_scanned") else None
+            )
+            later(self.fid, lambda: self.parse_here(pool.parsing(spool, self.src.display), scans))
             return None
 
         def done(result: workers.Parsed) -> None:

@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from itertools import islice
 from typing import IO, TYPE_CHECKING, cast
 
 from . import signatures
@@ -55,8 +56,17 @@ def lines_of(chunks: Iterable[Chunk]) -> Iterator[Line]:
         yield from chunk.iter_lines()
 
 
-def parse_file(parser: Parser, chunks: Iterable[Chunk], ctx: FileContext) -> Iterator[Event | ActivityBatch]:
-    """Run `parser` over the chunks: its block path when it has one, else line by line."""
+def parse_file(
+    parser: Parser,
+    chunks: Iterable[Chunk],
+    ctx: FileContext,
+    scans: Callable[[Iterable[Chunk]], Iterator[tuple[Chunk, object]]] | None = None,
+) -> Iterator[Event | ActivityBatch]:
+    """Run `parser` over the chunks: given `scans` (Pool.scanning), its join of scanned blocks;
+    else its block path when it has one, else line by line."""
+    if scans is not None:
+        parse_scanned = getattr(parser, "parse_scanned")  # noqa: B009 - an optional part of a parser
+        return cast("Iterator[Event | ActivityBatch]", parse_scanned(scans(chunks), ctx))
     parse_chunks = getattr(parser, "parse_chunks", None)
     if parse_chunks is not None:
         return cast("Iterator[Event | ActivityBatch]", parse_chunks(chunks, ctx))
@@ -106,6 +116,27 @@ def _parse_in_worker(family: str, spool: Spool, ctx: FileContext) -> Parsed:
     return Parsed(events, ctx)
 
 
+SCAN_BLOCK = 4
+"""Chunks a worker scans at a time (16 MiB: about a third of a second of work)."""
+
+_SCANNERS: dict[tuple[str, str], Callable[[Chunk], object]] = {}
+
+
+def _scan_in_worker(family: str, path: str, offset: int, count: int, ctx: FileContext) -> list[object]:
+    """Scan `count` chunks of a spool file from `offset` (a block of a file being joined by the
+    main process): the parser's `scanner` results, in order."""
+    scan = _SCANNERS.get((family, ctx.display))
+    if scan is None:
+        from .parsers import PARSERS
+
+        _SCANNERS.clear()  # one file at a time
+        parser = next(p for p in PARSERS if family == p.NAME)
+        scan = _SCANNERS[(family, ctx.display)] = getattr(parser, "scanner")(ctx)  # noqa: B009
+    with open(path, "rb") as fh:
+        fh.seek(offset)
+        return [scan(pickle.load(fh)) for _ in range(count)]
+
+
 def _init_worker(signatures_file: str | None) -> None:
     signatures.use(signatures.load_file(signatures_file) if signatures_file else ())
 
@@ -118,9 +149,11 @@ class Spool:
         fd, self.path = tempfile.mkstemp(suffix=".chunks", dir=folder)
         self._fh: IO[bytes] | None = os.fdopen(fd, "wb")
         self.size = 0  # bytes of the file's lines
+        self.offsets: list[int] = []  # where each chunk starts in the spool file
 
     def add(self, chunk: Chunk) -> None:
         assert self._fh is not None
+        self.offsets.append(self._fh.tell())
         pickle.dump(chunk, self._fh, protocol=pickle.HIGHEST_PROTOCOL)
         self.size += len(chunk.data)
 
@@ -133,7 +166,7 @@ class Spool:
         return {"path": self.path}
 
     def __setstate__(self, state: dict[str, str]) -> None:
-        self.path, self._fh, self.size = state["path"], None, 0
+        self.path, self._fh, self.size, self.offsets = state["path"], None, 0, []
 
     def chunks(self) -> Iterator[Chunk]:
         """The chunks in order, read back one at a time; the file is removed at the end."""
@@ -149,6 +182,16 @@ class Spool:
         finally:
             with contextlib.suppress(OSError):
                 os.unlink(self.path)
+
+
+def _scans_of(future: Future[list[object]] | None) -> list[object] | None:
+    """A lent block's scans; None (scan it here) when a worker failed on it or died."""
+    if future is None:
+        return None
+    try:
+        return future.result()
+    except Exception:  # a parser bug shows again, with its line, when the block is scanned here
+        return None
 
 
 class Pool:
@@ -187,6 +230,48 @@ class Pool:
                 self._progress(self._parsed_bytes, self.deferred_bytes, label)
             yield chunk
 
+    def scanning(
+        self, spool: Spool, parser: Parser, ctx: FileContext
+    ) -> Callable[[Iterable[Chunk]], Iterator[tuple[Chunk, object]]]:
+        """For a spooled file this process joins (`parse_scanned`): pairs each of its chunks, read
+        in order, with its scan, made here or, for the blocks lent to idle workers, by them. A
+        block is lent only when a worker is free and lies just past the one this process scans
+        next, so results are used soon after they are made (memory stays flat) and this
+        process seldom waits."""
+        scan = getattr(parser, "scanner")(ctx)  # noqa: B009 - an optional part of a parser
+        offsets, family, path = list(spool.offsets), parser.NAME, spool.path
+        blocks = -(-len(offsets) // SCAN_BLOCK)
+        lent: dict[int, Future[list[object]]] = {}
+
+        def lend(block: int) -> None:
+            busy = sum(not f.done() for f in lent.values()) + sum(not p[1].done() for p in self._pending)
+            mine = block if block not in lent else block + 1  # the next block scanned here
+            for later in range(mine + 1, min(blocks, mine + 1 + 2 * self.workers)):
+                if busy >= self.workers:
+                    return
+                if later not in lent:
+                    start = later * SCAN_BLOCK
+                    count = min(SCAN_BLOCK, len(offsets) - start)
+                    try:
+                        lent[later] = self._started().submit(
+                            _scan_in_worker, family, path, offsets[start], count, ctx
+                        )
+                    except (OSError, NotImplementedError, BrokenProcessPool):  # scanned here
+                        return
+                    busy += 1
+
+        def pairs(chunks: Iterable[Chunk]) -> Iterator[tuple[Chunk, object]]:
+            it = iter(chunks)
+            for block in range(blocks):
+                lend(block)
+                scans = _scans_of(lent.pop(block, None))
+                for i, chunk in enumerate(islice(it, SCAN_BLOCK)):
+                    yield chunk, (scans[i] if scans is not None else scan(chunk))
+            for chunk in it:  # none, unless the spool changed: scanned here
+                yield chunk, scan(chunk)
+
+        return pairs
+
     def takes(self, parser: Parser) -> bool:
         """Is a file of this family parsed by a worker?"""
         return self.workers > 0 and bool(getattr(parser, "PARALLEL", False))
@@ -201,15 +286,20 @@ class Pool:
         spool.close()
         future: Future[Parsed]
         try:
-            if self._executor is None:
-                self._executor = ProcessPoolExecutor(
-                    self.workers, initializer=_init_worker, initargs=(self._signatures_file,)
-                )
-            future = self._executor.submit(_parse_in_worker, family, spool, ctx)
+            future = self._started().submit(_parse_in_worker, family, spool, ctx)
         except (OSError, NotImplementedError, BrokenProcessPool):  # no worker processes here
             future = Future()
             future.set_result(_parse_in_worker(family, spool, ctx))
         self._pending.append((family, future, done, spool, ctx))
+
+    def _started(self) -> ProcessPoolExecutor:
+        """The worker processes, started on first use (OSError, NotImplementedError where
+        processes cannot be started here)."""
+        if self._executor is None:
+            self._executor = ProcessPoolExecutor(
+                self.workers, initializer=_init_worker, initargs=(self._signatures_file,)
+            )
+        return self._executor
 
     def settle(self, family: str | None = None) -> None:
         """Hand over the results of the files submitted so far (all, or up to the last one of

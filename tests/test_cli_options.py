@@ -259,6 +259,7 @@ def test_debug_shows_an_internal_error(
         yield
 
     monkeypatch.setattr(openfire, "parse_chunks", broken)
+    monkeypatch.setattr(openfire, "parse_scanned", broken)  # where blocks are scanned by workers
     monkeypatch.delenv("FINESSE_LOGSCAN_STRICT")
     quiet = runner.invoke(cli, ["analyze", root, "--format", "json"])
     assert quiet.exit_code == 0 and "internal error in the openfire parser" in quiet.output

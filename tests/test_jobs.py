@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import gzip
 import io
 import shutil
 import tarfile
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,6 +18,7 @@ from finesse_logscan.options import ScanOptions
 from finesse_logscan.pipeline import STRICT_ENV
 from finesse_logscan.report import Report
 
+from .builders import Node, at
 from .conftest import SAMPLES
 
 WS = "fin1a.example.com/20260304142100/activelog/desktop/logs/webservices"
@@ -173,3 +176,77 @@ def test_without_worker_processes_or_with_a_broken_pool_the_report_is_the_same(
 
     monkeypatch.setattr(workers, "ProcessPoolExecutor", Broken)
     assert _json([path], 3) == expected
+
+
+def _busy_openfire(tmp_path: Path) -> str:
+    """A node whose debug.log has many small blocks: three agents' polls (one drops), Jetty
+    noise, and now and then a line the block path cannot read in bulk (times going back, ANSI
+    colours, a record going on across blocks)."""
+    n = Node(tmp_path)
+    n.full_drop("1001003", "aa11", 0, 300)
+    for i, (agent, sid) in enumerate((("1001010", "bb22"), ("1001011", "cc33"))):
+        n.polls(agent, sid, i, 1200, 1300)
+    for s in range(0, 1300, 7):
+        n.of("debug.log", at(s), "scope null||/http-bind/ @ o.e.j.s.ServletContextHandler{/http-bind,null}")
+        if s % 196 == 0:  # every 28th
+            back = f"{n._local(at(s - 30)):%Y.%m.%d %H:%M:%S}"  # written among lines 30 s later
+            n.openfire["debug.log"].append(
+                (at(s), f"{back} Session (id=zz) was last active 5 ms ago: 7@f.com/d")
+            )
+            n.of("debug.log", at(s), "\x1b[32mcoloured\x1b[0m HTTP RECVD(aa11): <body/>")
+            n.of(
+                "debug.log",
+                at(s),
+                "java.lang.IllegalStateException: x\n\tat a.b(C.java:1)\n\tat d.e(F.java:2)",
+            )
+    return str(n.write())
+
+
+@pytest.fixture
+def small_blocks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Blocks of 2 KB scanned one at a time (many blocks from a small file); records which
+    functions went to the worker processes."""
+    from finesse_logscan import pipeline, textlines
+
+    monkeypatch.setattr(pipeline, "iter_chunks", functools.partial(textlines.iter_chunks, size=2048))
+    monkeypatch.setattr(workers, "SCAN_BLOCK", 1)
+    sent: list[str] = []
+    real = workers.Pool._started
+
+    def started(self: workers.Pool) -> Any:
+        executor = real(self)
+
+        class Spy:
+            def submit(self, fn: Any, *args: Any) -> Any:
+                sent.append(fn.__name__)
+                return executor.submit(fn, *args)
+
+        return Spy()
+
+    monkeypatch.setattr(workers.Pool, "_started", started)
+    return sent
+
+
+def test_blocks_of_a_file_joined_here_may_be_scanned_by_workers(
+    tmp_path: Path, small_blocks: list[str]
+) -> None:
+    root = _busy_openfire(tmp_path)
+    one, three = scan([root], ScanOptions(jobs=1)), scan([root], ScanOptions(jobs=3))
+    assert three.to_dict() == one.to_dict()
+    assert _files(three) == _files(one)
+    assert small_blocks.count("_scan_in_worker") > 5  # blocks were lent
+    assert [d.agent for d in one.disconnects] == ["1001003"]
+
+
+def test_a_block_a_worker_failed_on_is_scanned_here(
+    tmp_path: Path, small_blocks: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _busy_openfire(tmp_path)
+
+    def failing(*args: object) -> list[object]:
+        raise RuntimeError("worker trouble")
+
+    monkeypatch.setattr(workers, "_scan_in_worker", failing)  # the workers are forked after this
+    one, three = scan([root], ScanOptions(jobs=1)), scan([root], ScanOptions(jobs=3))
+    assert three.to_dict() == one.to_dict() and three.warnings == one.warnings
+    assert small_blocks.count("failing") > 5
