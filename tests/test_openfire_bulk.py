@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Iterable
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from finesse_logscan.event import Event
-from finesse_logscan.eventstore import ActivityBatch
+from finesse_logscan.eventstore import ActivityBatch, ActivityItem
 from finesse_logscan.parsers import openfire
 from finesse_logscan.parsing import FileContext
 from finesse_logscan.textlines import Damage, iter_chunks
@@ -178,13 +179,23 @@ def test_the_usual_poll_lines_are_read_in_bulk() -> None:
     bare = "2017.06.17 00:14:35 consumeResponse: x status: 2 no session"  # no address: no event
     data = ("\n".join(poll * 50 + [stanza, bare] + poll) + "\n").encode()
     last = data.rindex(b"\n2017") + 1
-    polls = openfire._fast_polls(data, 0, last, openfire._Texts(), {})
+    when = datetime(2017, 6, 17, 0, 14, 34)
+    stamps = {b"2017.06.17 00:14:34": ("2017.06.17 00:14:34", when),
+              b"2017.06.17 00:14:35": ("2017.06.17 00:14:35", when.replace(second=35))}  # fmt: skip
+
+    def fast(data: bytes, hi: int) -> list[ActivityItem] | None:
+        ends = [i for i, byte in enumerate(data) if byte == 10]
+        return openfire._fast_polls(data, 0, hi, openfire._Texts(), {}, 1, ends, stamps)
+
+    polls = fast(data, last)
     assert polls is not None  # a request carrying a presence stanza keeps the chunk in bulk
     assert len(polls) == 3 * 51 + 1 - 1  # all but the last record, left open for the next chunk
     assert [p[0] for p in polls] == sorted(p[0] for p in polls)  # in file order
-    assert ("bosh-request", "1001003") in {(p[2], p[3]) for p in polls}
-    kinds = sorted({p[2] for p in polls})
+    lines = data.decode().splitlines()
+    assert all(lines[p[0] - 1].startswith(p[1]) for p in polls)  # each numbers its own line
+    assert ("bosh-request", "1001003") in {(p[3], p[4]) for p in polls}
+    kinds = sorted({p[3] for p in polls})
     assert kinds == ["bosh-request", "session-activity", "session-bound"]
     # one unusual activity line and the chunk is read record by record instead
     odd = data[:last].replace(b"was last active 0 ms ago: ", b"was last active 0 ms ago:\n", 1)
-    assert openfire._fast_polls(odd, 0, len(odd), openfire._Texts(), {}) is None
+    assert fast(odd, len(odd)) is None

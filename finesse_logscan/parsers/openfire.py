@@ -12,6 +12,7 @@ ANSI colour escapes are stripped; lines without a timestamp continue the previou
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -288,55 +289,39 @@ class _Scanner:
         while not _is_header_at(data, last_start):
             last_start = _line_start(data, last_start - 1)
         full = {_record_start(data, hit, first_header) for hit in self.rare(data)}
-        fast = _fast_polls(data, first_header, last_start, self.texts, self.agents)
         self.ready = []
-        if fast is not None:  # every activity line has its usual shape: no record is decoded
-            line_no = self._take_fast(chunk, first_header, last_start, full, fast, times)
-        else:
+        line_no = self._take_fast(chunk, first_header, last_start, full, times)
+        if line_no is None:  # some activity line is unusual: each such record is read on its own
             line_no = self._take_polls(chunk, first_header, last_start, full)
         last, _ = self._decode_record(data, last_start, line_no)
         return _Scanned(times[stamps[0]], times[stamps[-1]], first_header, data.count(b"\n", 0, first_header),
                         self.ready, last)  # fmt: skip
 
     def _take_fast(
-        self, chunk: Chunk, lo: int, last_start: int, full: set[int], fast: list[_Poll],
-        times: dict[bytes, datetime],
-    ) -> int:  # fmt: skip
-        """The chunk's records from `lo` to the open last one: the activity lines `_fast_polls`
-        read go to the store as ActivityBatches, the other trigger records are decoded. Returns
-        the line number of the last record."""
-        data, source = chunk.data, self.source
-        stamp_texts = {raw: (raw.decode(), local) for raw, local in times.items()}
-        starts = sorted(start for start in full if lo <= start != last_start)
-        numbers = _line_numbers(data, chunk.first, [poll[0] for poll in fast] + [*starts, last_start])
-        items: list[ActivityItem] = []
-        for (start, stamp, kind, agent, sid, ms, rid, jid), line_no in zip(fast, numbers, strict=False):
-            if starts and start >= starts[0]:  # a decoded record comes first: keep file order
-                self._flush(items, source)
-                items = []
-                self._decode_before(data, start + 1, starts, numbers, len(fast))
-                if start in full:
-                    continue  # read whole with the rest of its record
-            text, local = stamp_texts[stamp]
-            items.append((line_no, text, local, kind, agent, sid, ms, rid, jid))
-        self._flush(items, source)
-        self._decode_before(data, last_start, starts, numbers, len(fast))
-        return numbers[-1]
-
-    def _flush(self, items: list[ActivityItem], source: ActivitySource) -> None:
-        if items:
-            self.ready.append(ActivityBatch(source, items))
-
-    def _decode_before(
-        self, data: bytes, limit: int, starts: list[int], numbers: list[int], base: int
-    ) -> None:
-        """Decode the records of `starts` (consumed from the front) that begin before `limit`;
-        their line numbers follow `base` in `numbers`."""
-        done = len(numbers) - 1 - base - len(starts)
-        while starts and starts[0] < limit:
-            rec, _ = self._decode_record(data, starts.pop(0), numbers[base + done])
+        self, chunk: Chunk, lo: int, last_start: int, full: set[int], times: dict[bytes, datetime]
+    ) -> int | None:
+        """The chunk's records from `lo` to the open last one: the activity lines go to the store
+        as ActivityBatches (read by `_fast_polls`), the other trigger records are decoded. Returns
+        the line number of the last record; None (nothing done) when some activity line is not
+        in its usual shape."""
+        data, first = chunk.data, chunk.first
+        ends = _line_ends(data)
+        stamps = {raw: (raw.decode(), local) for raw, local in times.items()}
+        items = _fast_polls(data, lo, last_start, self.texts, self.agents, first, ends, stamps)
+        if items is None:
+            return None
+        done = 0
+        for start in sorted(start for start in full if lo <= start != last_start):
+            line_no = first + bisect_left(ends, start)
+            upto = bisect_left(items, line_no, lo=done, key=_line_of)
+            if upto > done:
+                self.ready.append(ActivityBatch(self.source, items[done:upto]))
+            rec, _ = self._decode_record(data, start, line_no)
             self.ready.extend(_events(rec, self.ctx))
-            done += 1
+            done = upto + (upto < len(items) and items[upto][0] == line_no)  # its activity: read whole
+        if done < len(items):
+            self.ready.append(ActivityBatch(self.source, items[done:] if done else items))
+        return first + bisect_left(ends, last_start)
 
     def _take_polls(self, chunk: Chunk, lo: int, last_start: int, full: set[int]) -> int:
         """As `_take_fast` when some activity line is unusual: each record holding an activity
@@ -441,10 +426,6 @@ _FAST_CONSUME_BARE = re.compile(_FAST_STAMP + rb"()consumeResponse(?![^\n]*addre
 """A one-line consumeResponse record naming no address: no event (as `_activity` finds)."""
 
 
-_Poll = tuple[int, bytes, Kind, str | None, str | None, int | None, str | None, str | None]
-"""(record start, time bytes, kind, agent, sid, ms_ago, rid, jid)."""
-
-
 class _Texts(dict[bytes, str]):
     """bytes -> str, each decoded once (a few hundred sessions and JIDs, on thousands of lines)."""
 
@@ -454,14 +435,26 @@ class _Texts(dict[bytes, str]):
 
 
 def _fast_polls(
-    data: bytes, lo: int, hi: int, texts: _Texts, agents: dict[str, str | None]
-) -> list[_Poll] | None:
-    """The activity records between offsets lo and hi (record starts) of a clean chunk, in file
-    order. None when any activity literal there is not in one of the usual shapes (or a record
-    holding it may read differently): the caller then takes each record as `_events` would."""
-    out: list[_Poll] = []
+    data: bytes,
+    lo: int,
+    hi: int,
+    texts: _Texts,
+    agents: dict[str, str | None],
+    first: int,
+    ends: list[int],
+    stamps: dict[bytes, tuple[str, datetime]],
+) -> list[ActivityItem] | None:
+    """The activity lines between offsets lo and hi (record starts) of a clean chunk whose
+    first line is `first` and whose line ends are `ends`, in file order, with the header times
+    of `stamps`. None when any activity literal there is not in one of the usual shapes (or a
+    record holding it may read differently): the caller then takes each record as `_events`
+    would."""
+    out: list[ActivityItem] = []
+    add, find, rfind, number = out.append, data.find, data.rfind, bisect_left
     active, request, bound = Kind.SESSION_ACTIVITY, Kind.BOSH_REQUEST, Kind.SESSION_BOUND
-    for pos, start in _lines_holding(data, b"last active", lo, hi):
+    pos = find(b"last active", lo, hi)
+    while pos >= 0:
+        start = rfind(b"\n", lo, pos) + 1 or lo
         m = _FAST_ACTIVE.match(data, start, hi)
         if m is None or m.start(4) != pos:
             return None
@@ -469,8 +462,24 @@ def _fast_polls(
         sid = sid1 or sid2
         name = texts[jid]
         agent = agents[name] if name in agents else agents.setdefault(name, agent_from_jid(name))
-        out.append((start, stamp, active, agent, texts[sid] if sid else None, int(ms), None, name))
-    for pos, start in _lines_holding(data, b"HTTP RECV", lo, hi):
+        text, local = stamps[stamp]
+        add(
+            (
+                first + number(ends, start),
+                text,
+                local,
+                active,
+                agent,
+                texts[sid] if sid else None,
+                int(ms),
+                None,
+                name,
+            )
+        )
+        pos = find(b"last active", pos + 11, hi)
+    pos = find(b"HTTP RECV", lo, hi)
+    while pos >= 0:
+        start = rfind(b"\n", lo, pos) + 1 or lo
         m = _FAST_RECV.match(data, start, hi)
         if m is None or m.start(2) != pos:
             return None
@@ -479,42 +488,40 @@ def _fast_polls(
         if b"@" in data[pos : m.end()]:  # a request carrying a stanza: the agent as _activity finds it
             msg = data[m.end(1) + 1 : m.end()]
             agent = find_agent((msg[:-1] if msg.endswith(b"\r") else msg).decode())
-        out.append((start, stamp, request, agent, texts[sid], None, rid.decode() if rid else None, None))
-    for pos, start in _lines_holding(data, b"consumeResponse", lo, hi):
+        text, local = stamps[stamp]
+        add((first + number(ends, start), text, local, request, agent, texts[sid], None,
+             rid.decode() if rid else None, None))  # fmt: skip
+        pos = find(b"HTTP RECV", pos + 9, hi)
+    pos = find(b"consumeResponse", lo, hi)
+    while pos >= 0:
+        start = rfind(b"\n", lo, pos) + 1 or lo
         m = _FAST_CONSUME.match(data, start, hi)
         if m is None or m.start(2) != pos:
             bare = _FAST_CONSUME_BARE.match(data, start, hi)
             if bare is None or bare.start(2) != pos:
                 return None
-            continue  # no address: no event
-        stamp, _, jid, sid = m.groups()
-        name = texts[jid]
-        agent = agents[name] if name in agents else agents.setdefault(name, agent_from_jid(name))
-        out.append((start, stamp, bound, agent, texts[sid], None, None, name))
-    out.sort(key=_first)
+        else:  # (a bare one, naming no address, gives no event)
+            stamp, _, jid, sid = m.groups()
+            name = texts[jid]
+            agent = agents[name] if name in agents else agents.setdefault(name, agent_from_jid(name))
+            text, local = stamps[stamp]
+            add((first + number(ends, start), text, local, bound, agent, texts[sid], None, None, name))
+        pos = find(b"consumeResponse", pos + 15, hi)
+    out.sort(key=_line_of)
     return out
 
 
-def _lines_holding(data: bytes, literal: bytes, lo: int, hi: int) -> Iterator[tuple[int, int]]:
-    """Each occurrence of `literal` in data[lo:hi] and the start of its line (lo is one)."""
-    step = len(literal)
-    pos = data.find(literal, lo, hi)
-    while pos >= 0:
-        yield pos, data.rfind(b"\n", lo, pos) + 1 or lo
-        pos = data.find(literal, pos + step, hi)
+def _line_of(item: ActivityItem) -> int:
+    return item[0]
 
 
-def _first(poll: _Poll) -> int:
-    return poll[0]
-
-
-def _line_numbers(data: bytes, first: int, offsets: list[int]) -> list[int]:
-    """The line number of each offset in `data`, whose first line is `first`: one vectorised
-    search of the line ends (a count per offset costs more than the regex scans)."""
+def _line_ends(data: bytes) -> list[int]:
+    """Offsets of the line ends of `data`: one vectorised search (a count per activity line
+    cost more than the regex scans); bisect_left(ends, offset) lines come before `offset`."""
     import numpy as np
 
-    ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
-    return cast(list[int], (np.searchsorted(ends, np.array(offsets, dtype=np.int64)) + first).tolist())
+    ends: list[int] = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10).tolist()
+    return ends
 
 
 def _activity_hits(data: bytes) -> Iterator[int]:
