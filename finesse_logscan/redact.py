@@ -36,7 +36,7 @@ import re2
 from .bundle import BundleReader, SourceFile
 from .options import Limits
 from .routing import SNIFF_LINES, route_by_name
-from .textlines import Damage, as_utf8_stream, iter_lines
+from .textlines import Damage, as_utf8_stream, iter_chunks, iter_lines
 from .timestamps import looks_like_openfire_stamp
 
 KINDS = ("agent", "name", "extension", "phone", "email", "host", "ip", "user_agent")
@@ -259,18 +259,18 @@ class Redactor:
             return False
         return True
 
-    def learn(self, text: str) -> None:
+    def learn(self, text: str, absent: Absent = frozenset()) -> None:
         _, message = _split_stamp(text)
         if message in self._learnt:
             return
         if self._remember(message):
             self._learnt.add(message)
-        self._learn(text)
+        self._learn(text, absent)
 
-    def _learn(self, text: str) -> None:
+    def _learn(self, text: str, absent: Absent) -> None:
         data = text.encode()
-        for rule in self.rules:
-            if not rule.learn:
+        for i, rule in enumerate(self.rules):
+            if not rule.learn or i in absent:
                 continue
             if rule.on_bytes is not None:
                 found = (
@@ -304,12 +304,13 @@ class Redactor:
         except ImportError:  # pragma: no cover - RE2 ships wheels for the usual platforms
             self._words = re.compile(r"(?<![\w.-])(?:" + alternation + r")(?![\w-]|\.\w)")
 
-    def line(self, text: str) -> str:
+    def line(self, text: str, absent: Absent = frozenset()) -> str:
+        """The line redacted; `absent`: rules none of whose literals is in the line's block."""
         stamp, message = _split_stamp(text)
         done = self._done.get(message)
         if done is None:
             self._delta = {}
-            done = (self._redact(message), tuple(self._delta.items()))
+            done = (self._redact(message, absent), tuple(self._delta.items()))
             if self._remember(message):
                 self._done[message] = done
         counts = self.counts
@@ -317,20 +318,29 @@ class Redactor:
             counts[kind] = counts.get(kind, 0) + n
         return stamp + done[0]
 
-    def _redact(self, text: str) -> str:
+    def _redact(self, text: str, absent: Absent) -> str:
         """Every rule in turn, then the learned words. Rules RE2 compiled run on the UTF-8
-        bytes (see Rule.on_bytes), the others on the text; the result is the same."""
+        bytes (see Rule.on_bytes), the others on the text; the result is the same. A rule in
+        `absent` is passed over while the line is as read (none of its literals is there);
+        once a rule has replaced something, every later rule is tried."""
         data: bytes | None = None  # the line as bytes, while the last rule run was on bytes
-        for rule in self.rules:
+        as_read = True
+        for i, rule in enumerate(self.rules):
+            if as_read and i in absent:
+                continue
             if rule.on_bytes is not None:
                 data = text.encode() if data is None else data
                 if rule.may_match_bytes(data):
-                    data = _sub_spans(rule.on_bytes, data, partial(self._swap_spans, rule=rule))
+                    new = _sub_spans(rule.on_bytes, data, partial(self._swap_spans, rule=rule))
+                    as_read = as_read and new is data
+                    data = new
             else:
                 text = data.decode() if data is not None else text
                 data = None
                 if rule.may_match(text):
-                    text = rule.pattern.sub(lambda m, r=rule: self._swap(m, r), text)
+                    new_text = rule.pattern.sub(lambda m, r=rule: self._swap(m, r), text)
+                    as_read = as_read and new_text == text
+                    text = new_text
         if self._words_bytes is not None:
             data = text.encode() if data is None else data
             data = _sub_spans(
@@ -455,6 +465,28 @@ def _lines(src: SourceFile) -> Iterator[str]:
         yield line.text
 
 
+Absent = frozenset[int]
+"""Rules (by index) none of whose literals is in a block of lines: no line of it, as read,
+can match them."""
+
+
+def _lines_with_absent(src: SourceFile, rules: tuple[Rule, ...]) -> Iterator[tuple[str, Absent]]:
+    """Each line, with the rules whose literals are absent from its (clean) block."""
+    stream, _ = as_utf8_stream(src.stream)
+    for chunk in iter_chunks(stream, Damage()):
+        absent = (
+            frozenset(
+                i
+                for i, rule in enumerate(rules)
+                if rule.literal_bytes and not rule.may_match_bytes(chunk.data)
+            )
+            if chunk.lines is None  # clean: the lines are its bytes decoded
+            else frozenset()
+        )
+        for line in chunk.iter_lines():
+            yield line.text, absent
+
+
 def redact(
     paths: list[str],
     out: str,
@@ -471,18 +503,18 @@ def redact(
     result = Result()
     for src in _text_sources(paths, limits, []):  # pass 1: learn the identifying values
         red.learn(src.path)
-        for text in _lines(src):
-            red.learn(text)
+        for text, absent in _lines_with_absent(src, red.rules):
+            red.learn(text, absent)
     red.freeze()
     total = BundleReader.total_bytes(paths)
     dumps: list[SourceFile] = []
     reader = BundleReader(limits)
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for src in _text_sources(paths, limits, result.left_out, dumps, reader):  # pass 2: write
-            head: list[str] = []
-            lines = _lines(src)
-            for text in lines:
-                head.append(text)
+            head: list[tuple[str, Absent]] = []
+            lines = _lines_with_absent(src, red.rules)
+            for pair in lines:
+                head.append(pair)
                 if len(head) >= SNIFF_LINES:
                     break
             member = red.path(f"{src.input_name}/{src.path}")
@@ -491,8 +523,8 @@ def redact(
                 batch: list[
                     str
                 ] = []  # written a few hundred lines at a time (a write costs more than a line)
-                for text in chain(head, lines):
-                    batch.append(red.line(text))
+                for text, absent in chain(head, lines):
+                    batch.append(red.line(text, absent))
                     if len(batch) == 512:
                         fh.write(("\n".join(batch) + "\n").encode("utf-8"))
                         count += len(batch)

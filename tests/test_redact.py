@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from finesse_logscan import scan
 from finesse_logscan.cli import cli
-from finesse_logscan.redact import Pseudonyms, builtin_rules, check, redact
+from finesse_logscan.redact import Pseudonyms, Redactor, builtin_rules, check, parse_rules, redact
 
 from .builders import Node, at
 from .conftest import SAMPLES, write
@@ -237,3 +237,36 @@ def test_a_repeated_message_is_redacted_once_and_counted_each_time(
     assert memo.counts["ip"] == 6  # one per line, memo or not
     assert [t[:20] for t in expected] == [t[:20] for t in lines]  # the times are kept
     assert not any("10.30.1.59" in t or "1001003" in t for t in expected)
+
+
+def test_a_rule_absent_from_the_block_still_runs_on_what_an_earlier_rule_wrote(tmp_path: Path) -> None:
+    """Rules none of whose literals is in a block are passed over while a line is as read;
+    a token written by an earlier rule may hold one, and the later rule then runs."""
+    rules = parse_rules(
+        """
+[[rule]]
+id = "secret"
+kind = "name"
+literals = ["secret="]
+pattern = '''secret=(?P<v>\\w+)'''
+
+[[rule]]
+id = "after"
+kind = "agent"
+literals = ["ame-"]
+pattern = '''(?P<v>ame-[0-9a-f]{6})'''
+"""
+    )
+    root = tmp_path / "b" / "fin1" / "desktop" / "logs" / "openfire"
+    root.mkdir(parents=True)
+    (root / "debug.log").write_text("2026.03.04 14:00:00 secret=joe\n2026.03.04 14:00:01 nothing here\n")
+    out = tmp_path / "out.zip"
+    redact([str(tmp_path / "b")], str(out), b"k" * 32, rules)
+    with zipfile.ZipFile(out) as zf:
+        text = zf.read(next(n for n in zf.namelist() if n.endswith("debug.log"))).decode()
+    first = text.splitlines()[0]  # the name token "name-..." was then read by "after": "n" + "agent-..."
+    assert "joe" not in first and first.startswith("2026.03.04 14:00:00 secret=nagent-")
+    red = Redactor(rules, Pseudonyms(b"k" * 32))
+    assert red.line("2026.03.04 14:00:00 secret=joe", frozenset({1})) == red.line(
+        "2026.03.04 14:00:00 secret=jo" + "e"
+    )
