@@ -326,6 +326,7 @@ class _TextFile:
         try:
             for chunk in self.chunks:
                 spool.add(chunk)
+                pool.lend_ahead(spool, self.parser, self.ctx)
         except Exception as exc:  # parsed now, up to the trouble, which is then handled as always
             pool.settle(self.parser.NAME)  # after the files of its family read before it
             return self.parse_here(chain(spool.chunks(), _raise(exc)))

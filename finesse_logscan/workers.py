@@ -118,6 +118,9 @@ def _parse_in_worker(family: str, spool: Spool, ctx: FileContext) -> Parsed:
 
 SCAN_BLOCK = 4
 """Chunks a worker scans at a time (16 MiB: about a third of a second of work)."""
+SCAN_AHEAD = 8
+"""Blocks of a file still being read that idle workers may scan before its join begins (their
+results wait in memory: at most this many)."""
 
 _SCANNERS: dict[tuple[str, str], Callable[[Chunk], object]] = {}
 
@@ -150,12 +153,18 @@ class Spool:
         self._fh: IO[bytes] | None = os.fdopen(fd, "wb")
         self.size = 0  # bytes of the file's lines
         self.offsets: list[int] = []  # where each chunk starts in the spool file
+        self.lent: dict[int, Future[list[object]]] = {}  # blocks being scanned by workers, by number
 
     def add(self, chunk: Chunk) -> None:
         assert self._fh is not None
         self.offsets.append(self._fh.tell())
         pickle.dump(chunk, self._fh, protocol=pickle.HIGHEST_PROTOCOL)
         self.size += len(chunk.data)
+
+    def flush(self) -> None:
+        """Let another process read what was added so far."""
+        if self._fh is not None:
+            self._fh.flush()
 
     def close(self) -> None:
         if self._fh is not None:
@@ -166,7 +175,7 @@ class Spool:
         return {"path": self.path}
 
     def __setstate__(self, state: dict[str, str]) -> None:
-        self.path, self._fh, self.size, self.offsets = state["path"], None, 0, []
+        self.path, self._fh, self.size, self.offsets, self.lent = state["path"], None, 0, [], {}
 
     def chunks(self) -> Iterator[Chunk]:
         """The chunks in order, read back one at a time; the file is removed at the end."""
@@ -241,10 +250,10 @@ class Pool:
         scan = getattr(parser, "scanner")(ctx)  # noqa: B009 - an optional part of a parser
         offsets, family, path = list(spool.offsets), parser.NAME, spool.path
         blocks = -(-len(offsets) // SCAN_BLOCK)
-        lent: dict[int, Future[list[object]]] = {}
+        lent = spool.lent  # (lent_ahead may have lent the first blocks while the file was read)
 
         def lend(block: int) -> None:
-            busy = sum(not f.done() for f in lent.values()) + sum(not p[1].done() for p in self._pending)
+            busy = self._busy(lent)
             mine = block if block not in lent else block + 1  # the next block scanned here
             for later in range(mine + 1, min(blocks, mine + 1 + 2 * self.workers)):
                 if busy >= self.workers:
@@ -271,6 +280,29 @@ class Pool:
                 yield chunk, scan(chunk)
 
         return pairs
+
+    def lend_ahead(self, spool: Spool, parser: Parser, ctx: FileContext) -> None:
+        """Called as each chunk of a file this process will join is spooled: a block just
+        completed goes to a worker to scan when one is idle (or has one block queued), up to
+        SCAN_AHEAD blocks. The workers have nothing else to do while the first large file is
+        read (a debug.log often comes first in an archive)."""
+        done = len(spool.offsets)
+        if done % SCAN_BLOCK or len(spool.lent) >= SCAN_AHEAD or not self.defers(parser):
+            return
+        if not hasattr(parser, "scanner") or self._busy(spool.lent) >= 2 * self.workers:
+            return
+        spool.flush()
+        start = done - SCAN_BLOCK
+        try:
+            spool.lent[start // SCAN_BLOCK] = self._started().submit(
+                _scan_in_worker, parser.NAME, spool.path, spool.offsets[start], SCAN_BLOCK, ctx
+            )
+        except (OSError, NotImplementedError, BrokenProcessPool):  # scanned here at the join
+            return
+
+    def _busy(self, lent: dict[int, Future[list[object]]]) -> int:
+        """Tasks handed to the workers and not finished."""
+        return sum(not f.done() for f in lent.values()) + sum(not p[1].done() for p in self._pending)
 
     def takes(self, parser: Parser) -> bool:
         """Is a file of this family parsed by a worker?"""

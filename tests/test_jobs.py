@@ -228,10 +228,19 @@ def small_blocks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def test_blocks_of_a_file_joined_here_may_be_scanned_by_workers(
-    tmp_path: Path, small_blocks: list[str]
+    tmp_path: Path, small_blocks: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    ahead: list[int] = []  # blocks lent while the debug.log was still being read
+    real = workers.Pool.lend_ahead
+
+    def spy(self: workers.Pool, spool: workers.Spool, *args: Any) -> None:
+        real(self, spool, *args)
+        ahead.append(len(spool.lent))
+
+    monkeypatch.setattr(workers.Pool, "lend_ahead", spy)
     root = _busy_openfire(tmp_path)
     one, three = scan([root], ScanOptions(jobs=1)), scan([root], ScanOptions(jobs=3))
+    assert max(ahead) > 1  # the workers were idle while the debug.log was read: blocks went ahead
     assert three.to_dict() == one.to_dict()
     assert _files(three) == _files(one)
     assert small_blocks.count("_scan_in_worker") > 5  # blocks were lent
