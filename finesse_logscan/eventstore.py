@@ -77,6 +77,17 @@ class _Run:
     latest_check: _Shown  # the latest line about this session (may show it idle)
     latest_check_time: datetime
 
+    def extend(self, instant: datetime, line_time: datetime, ev: _Shown) -> None:
+        """A line inside this run (no gap on either side)."""
+        if instant > self.last_instant:
+            self.last_instant = instant
+            self.last_event = ev
+        elif instant < self.first_instant:
+            self.first_instant = instant
+        if line_time >= self.latest_check_time:
+            self.latest_check = ev
+            self.latest_check_time = line_time
+
 
 @dataclass
 class EventStore:
@@ -141,15 +152,7 @@ class EventStore:
             ):
                 activity(key, instant, local, (source, item))
                 continue
-            shown = (source, item)  # as _activity does for a line inside its open run
-            if instant > run.last_instant:
-                run.last_instant = instant
-                run.last_event = shown
-            elif instant < run.first_instant:
-                run.first_instant = instant
-            if local >= run.latest_check_time:
-                run.latest_check = shown
-                run.latest_check_time = local
+            run.extend(instant, local, (source, item))
         if len(ago) > 100_000:
             ago.clear()
 
@@ -169,14 +172,7 @@ class EventStore:
             self.events.append(_mark(ev, "start"))
             self._runs[key] = _Run(instant, instant, ev, ev, line_time)
             return
-        if instant > run.last_instant:
-            run.last_instant = instant
-            run.last_event = ev
-        elif instant < run.first_instant:
-            run.first_instant = instant
-        if line_time >= run.latest_check_time:
-            run.latest_check = ev
-            run.latest_check_time = line_time
+        run.extend(instant, line_time, ev)
 
     def _close(self, key: tuple[str | None, str], run: _Run) -> None:
         self._spans.setdefault(key, []).append((run.first_instant, run.last_instant))
