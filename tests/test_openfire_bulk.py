@@ -185,7 +185,7 @@ def test_the_usual_poll_lines_are_read_in_bulk() -> None:
 
     def fast(data: bytes, hi: int) -> list[ActivityItem] | None:
         ends = [i for i, byte in enumerate(data) if byte == 10]
-        return openfire._fast_polls(data, 0, hi, openfire._Texts(), {}, 1, ends, stamps)
+        return openfire._fast_polls(data, 0, hi, openfire._Texts(), openfire._Jids(), 1, ends, stamps)
 
     polls = fast(data, last)
     assert polls is not None  # a request carrying a presence stanza keeps the chunk in bulk

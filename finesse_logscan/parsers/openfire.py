@@ -263,7 +263,7 @@ class _Scanner:
         self.rare = _rare_finder()
         self.source = ActivitySource(ctx.display, NAME, ctx.node)
         self.texts = _Texts()  # SIDs and JIDs of the activity lines
-        self.agents: dict[str, str | None] = {}  # JID -> agent
+        self.jids = _Jids()  # JIDs of the activity lines, and their agents
         self.ready: list[Event | ActivityBatch] = []
 
     def scan(self, chunk: Chunk) -> Scan:
@@ -307,7 +307,7 @@ class _Scanner:
         data, first = chunk.data, chunk.first
         ends = _line_ends(data)
         stamps = {raw: (raw.decode(), local) for raw, local in times.items()}
-        items = _fast_polls(data, lo, last_start, self.texts, self.agents, first, ends, stamps)
+        items = _fast_polls(data, lo, last_start, self.texts, self.jids, first, ends, stamps)
         if items is None:
             return None
         done = 0
@@ -410,20 +410,32 @@ def _record_start(data: bytes, hit: int, floor: int) -> int:
 _FAST_STAMP = rb"(\d{4}\.\d\d\.\d\d[ T]\d\d:\d\d:\d\d) "
 _NEXT_HEADER = rb"(?=\r?\n(?:" + _STAMP_SHAPE + _AFTER_STAMP + rb"|\Z))"
 _FAST_ACTIVE = re.compile(
-    _FAST_STAMP + rb"Session(?: \(id=([\w-]+)\)| ([0-9a-fA-F][\w-]*))? was ()last active (\d+) ms ago:?[ \t]*"
+    _FAST_STAMP
+    + rb"Session(?: \(id=([\w-]+)\)| ([0-9a-fA-F][\w-]*))? was (?P<at>)last active (\d+) ms ago:?[ \t]*"
     rb"(\S+@\S+?)(?=\s|\Z)"
 )
 _FAST_RECV = re.compile(
     _FAST_STAMP
-    + rb"(?:HTTPBindLog: )?()HTTP RECVD?\(([\w-]+)\)(?:[^\n]*?\brid=[\"']?(\d+))?[^\n]*"
+    + rb"(?:HTTPBindLog: )?(?P<at>)HTTP RECVD?\(([\w-]+)\)(?:[^\n]*?\brid=[\"']?(\d+))?[^\n]*"
     + _NEXT_HEADER
 )  # one line
 _FAST_CONSUME = re.compile(
-    _FAST_STAMP + rb"()consumeResponse[^a\n]*(?:a(?!ddress:)[^a\n]*)*"  # to the first address:
+    _FAST_STAMP + rb"(?P<at>)consumeResponse[^a\n]*(?:a(?!ddress:)[^a\n]*)*"  # to the first address:
     rb"address:[ \t]*(\S+@\S+)[ \t]+id:[ \t]*([\w-]+)"
 )
-_FAST_CONSUME_BARE = re.compile(_FAST_STAMP + rb"()consumeResponse(?![^\n]*address:)[^\n]*" + _NEXT_HEADER)
+_FAST_CONSUME_BARE = re.compile(
+    _FAST_STAMP + rb"(?P<at>)consumeResponse(?![^\n]*address:)[^\n]*" + _NEXT_HEADER
+)
 """A one-line consumeResponse record naming no address: no event (as `_activity` finds)."""
+
+
+class _Jids(dict[bytes, tuple[str, str | None]]):
+    """JID bytes -> (JID, agent), each worked out once (a few hundred, on thousands of lines)."""
+
+    def __missing__(self, raw: bytes) -> tuple[str, str | None]:
+        jid = raw.decode()
+        known = self[raw] = (jid, agent_from_jid(jid))
+        return known
 
 
 class _Texts(dict[bytes, str]):
@@ -439,7 +451,7 @@ def _fast_polls(
     lo: int,
     hi: int,
     texts: _Texts,
-    agents: dict[str, str | None],
+    jids: _Jids,
     first: int,
     ends: list[int],
     stamps: dict[bytes, tuple[str, datetime]],
@@ -450,38 +462,19 @@ def _fast_polls(
     record holding it may read differently): the caller then takes each record as `_events`
     would."""
     out: list[ActivityItem] = []
-    add, find, rfind, number = out.append, data.find, data.rfind, bisect_left
+    add, number = out.append, bisect_left
     active, request, bound = Kind.SESSION_ACTIVITY, Kind.BOSH_REQUEST, Kind.SESSION_BOUND
-    pos = find(b"last active", lo, hi)
-    while pos >= 0:
-        start = rfind(b"\n", lo, pos) + 1 or lo
-        m = _FAST_ACTIVE.match(data, start, hi)
-        if m is None or m.start(4) != pos:
+    for start, _, m in _usual_lines(data, b"last active", _FAST_ACTIVE, lo, hi):
+        if m is None:
             return None
         stamp, sid1, sid2, _, ms, jid = m.groups()
         sid = sid1 or sid2
-        name = texts[jid]
-        agent = agents[name] if name in agents else agents.setdefault(name, agent_from_jid(name))
+        name, agent = jids[jid]
         text, local = stamps[stamp]
-        add(
-            (
-                first + number(ends, start),
-                text,
-                local,
-                active,
-                agent,
-                texts[sid] if sid else None,
-                int(ms),
-                None,
-                name,
-            )
-        )
-        pos = find(b"last active", pos + 11, hi)
-    pos = find(b"HTTP RECV", lo, hi)
-    while pos >= 0:
-        start = rfind(b"\n", lo, pos) + 1 or lo
-        m = _FAST_RECV.match(data, start, hi)
-        if m is None or m.start(2) != pos:
+        add((first + number(ends, start), text, local, active, agent, texts[sid] if sid else None, int(ms), None,
+             name))  # fmt: skip
+    for start, pos, m in _usual_lines(data, b"HTTP RECV", _FAST_RECV, lo, hi):
+        if m is None:
             return None
         stamp, _, sid, rid = m.groups()
         agent = None
@@ -491,24 +484,34 @@ def _fast_polls(
         text, local = stamps[stamp]
         add((first + number(ends, start), text, local, request, agent, texts[sid], None,
              rid.decode() if rid else None, None))  # fmt: skip
-        pos = find(b"HTTP RECV", pos + 9, hi)
-    pos = find(b"consumeResponse", lo, hi)
-    while pos >= 0:
-        start = rfind(b"\n", lo, pos) + 1 or lo
-        m = _FAST_CONSUME.match(data, start, hi)
-        if m is None or m.start(2) != pos:
+    for start, pos, m in _usual_lines(data, b"consumeResponse", _FAST_CONSUME, lo, hi):
+        if m is None:
             bare = _FAST_CONSUME_BARE.match(data, start, hi)
-            if bare is None or bare.start(2) != pos:
+            if bare is None or bare.start("at") != pos:
                 return None
-        else:  # (a bare one, naming no address, gives no event)
-            stamp, _, jid, sid = m.groups()
-            name = texts[jid]
-            agent = agents[name] if name in agents else agents.setdefault(name, agent_from_jid(name))
-            text, local = stamps[stamp]
-            add((first + number(ends, start), text, local, bound, agent, texts[sid], None, None, name))
-        pos = find(b"consumeResponse", pos + 15, hi)
+            continue  # a bare one, naming no address, gives no event
+        stamp, _, jid, sid = m.groups()
+        name, agent = jids[jid]
+        text, local = stamps[stamp]
+        add((first + number(ends, start), text, local, bound, agent, texts[sid], None, None, name))
     out.sort(key=_line_of)
     return out
+
+
+def _usual_lines(
+    data: bytes, literal: bytes, rx: re.Pattern[bytes], lo: int, hi: int
+) -> Iterator[tuple[int, int, re.Match[bytes] | None]]:
+    """Each occurrence of `literal` in data[lo:hi] (found by a fast C search): the start of its
+    line, where it is, and the match of `rx` from the line's start, or None unless `rx` matched
+    with this very occurrence where its `at` group marks it (a line holding the literal twice,
+    or in another shape, gives None)."""
+    step, find, rfind = len(literal), data.find, data.rfind
+    pos = find(literal, lo, hi)
+    while pos >= 0:
+        start = rfind(b"\n", lo, pos) + 1 or lo
+        m = rx.match(data, start, hi)
+        yield start, pos, m if m is not None and m.start("at") == pos else None
+        pos = find(literal, pos + step, hi)
 
 
 def _line_of(item: ActivityItem) -> int:
