@@ -10,8 +10,12 @@ than one job:
   flat, the disk holds a copy meanwhile) instead of parsing them at once;
 - a spooled file of a family whose parser says `PARALLEL = True` (its events depend on no
   other file's: web services) goes to a worker process as soon as it is read;
-- a spooled file of a family parsed in blocks (openfire) is parsed by the main process once
-  every input has been read, while the workers parse the rest.
+- a spooled file of a family parsed in blocks (openfire) is joined by the main process once
+  every input has been read (its records in order: one may go on across blocks; the time
+  order), while the workers parse the rest; a worker that is free scans blocks of it (the
+  parser's `scanner`: the work that needs nothing from the blocks before), those just past
+  the one the main process scans next, and, while the file is still being read, its first
+  SCAN_AHEAD blocks. Results wait a few blocks at most: memory stays flat.
 
 Families never share state in the event store (duplicates are recognised within a family;
 only openfire events name BOSH sessions), results enter the store in file order within each
@@ -248,8 +252,7 @@ class Pool:
         next, so results are used soon after they are made (memory stays flat) and this
         process seldom waits."""
         scan = getattr(parser, "scanner")(ctx)  # noqa: B009 - an optional part of a parser
-        offsets, family, path = list(spool.offsets), parser.NAME, spool.path
-        blocks = -(-len(offsets) // SCAN_BLOCK)
+        blocks = -(-len(spool.offsets) // SCAN_BLOCK)
         lent = spool.lent  # (lent_ahead may have lent the first blocks while the file was read)
 
         def lend(block: int) -> None:
@@ -259,14 +262,8 @@ class Pool:
                 if busy >= self.workers:
                     return
                 if later not in lent:
-                    start = later * SCAN_BLOCK
-                    count = min(SCAN_BLOCK, len(offsets) - start)
-                    try:
-                        lent[later] = self._started().submit(
-                            _scan_in_worker, family, path, offsets[start], count, ctx
-                        )
-                    except (OSError, NotImplementedError, BrokenProcessPool):  # scanned here
-                        return
+                    if not self._lend(spool, parser.NAME, ctx, later):
+                        return  # no workers: scanned here
                     busy += 1
 
         def pairs(chunks: Iterable[Chunk]) -> Iterator[tuple[Chunk, object]]:
@@ -292,13 +289,20 @@ class Pool:
         if not hasattr(parser, "scanner") or self._busy(spool.lent) >= 2 * self.workers:
             return
         spool.flush()
-        start = done - SCAN_BLOCK
+        self._lend(spool, parser.NAME, ctx, done // SCAN_BLOCK - 1)  # (else scanned at the join)
+
+    def _lend(self, spool: Spool, family: str, ctx: FileContext, block: int) -> bool:
+        """Hand block number `block` of a spooled file to the workers to scan (spool.lent);
+        False where no worker process can be started or the pool is broken."""
+        start = block * SCAN_BLOCK
+        count = min(SCAN_BLOCK, len(spool.offsets) - start)
         try:
-            spool.lent[start // SCAN_BLOCK] = self._started().submit(
-                _scan_in_worker, parser.NAME, spool.path, spool.offsets[start], SCAN_BLOCK, ctx
+            spool.lent[block] = self._started().submit(
+                _scan_in_worker, family, spool.path, spool.offsets[start], count, ctx
             )
-        except (OSError, NotImplementedError, BrokenProcessPool):  # scanned here at the join
-            return
+        except (OSError, NotImplementedError, BrokenProcessPool):
+            return False
+        return True
 
     def _busy(self, lent: dict[int, Future[list[object]]]) -> int:
         """Tasks handed to the workers and not finished."""
