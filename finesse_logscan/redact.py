@@ -59,11 +59,20 @@ class Rule:
     """The same pattern compiled by RE2 for UTF-8 bytes (None when RE2 refused it). RE2 reads
     UTF-8 either way; given bytes, its Python wrapper skips converting every offset between
     characters and bytes: about twice as fast on long lines."""
+    not_after: str = ""
+    """A value right after one of these characters is left as it is (and not learned)."""
 
     literal_bytes: tuple[bytes, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "literal_bytes", tuple(lit.encode() for lit in self.literals))
+
+    def left_alone(self, text: str | bytes, start: int) -> bool:
+        """Is the value starting at `start` right after a `not_after` character?"""
+        if not self.not_after or start <= 0:
+            return False
+        before = text[start - 1 : start]
+        return (before.decode("utf-8", "replace") if isinstance(before, bytes) else before) in self.not_after
 
     def may_match(self, text: str) -> bool:
         if not self.literals:
@@ -95,7 +104,8 @@ def parse_rules(text: str, source: str = "built-in") -> tuple[Rule, ...]:
             fast = _fast(item["pattern"])
             rule = Rule(str(item["id"]), str(item["kind"]), fast or checked,
                         bool(item.get("learn", False)), source, tuple(str(x) for x in item.get("literals", ())),
-                        checked.groupindex.get("v", 1), _fast(item["pattern"].encode()) if fast else None)  # fmt: skip
+                        checked.groupindex.get("v", 1), _fast(item["pattern"].encode()) if fast else None,
+                        str(item.get("not_after", "")))  # fmt: skip
         except (KeyError, TypeError, re.error) as exc:
             raise RedactError(f"{source}: rule {name}: {type(exc).__name__}: {exc}") from exc
         if rule.kind not in KINDS:
@@ -278,13 +288,13 @@ class Redactor:
                         data[a:b].decode()
                         for spans in _spans(rule.on_bytes, data)
                         for a, b in (spans[rule.group],)
-                        if a < b
+                        if a < b and not rule.left_alone(data, a)
                     ]
                     if rule.may_match_bytes(data)
                     else []
                 )
             else:
-                found = list(_groups(rule.pattern, text, rule.group)) if rule.may_match(text) else []
+                found = [value for _, value in _values(rule, text)] if rule.may_match(text) else []
             for value in found:
                 if len(value) >= 2 and not is_token(value):
                     self.learned.setdefault(value, rule.kind)
@@ -356,7 +366,7 @@ class Redactor:
 
     def _swap(self, m: Any, rule: Rule) -> str:
         whole, value = m.group(0), m.group(rule.group)
-        if not value or is_token(value):
+        if not value or is_token(value) or rule.left_alone(m.string, m.start(rule.group)):
             return str(whole)
         token = self.names.token(rule.kind, value)
         self._delta[rule.kind] = self._delta.get(rule.kind, 0) + 1
@@ -366,7 +376,7 @@ class Redactor:
     def _swap_spans(self, data: bytes, spans: list[tuple[int, int]], rule: Rule) -> bytes:
         """As _swap, for a match on bytes given as RE2's spans (whole match, then groups)."""
         (lo, hi), (start, end) = spans[0], spans[rule.group]
-        if start == end:  # the group is empty or took no part (-1, -1)
+        if start == end or rule.left_alone(data, start):  # (an empty group, or one that took no part: -1)
             return data[lo:hi]
         text = data[start:end].decode()
         if is_token(text):
@@ -427,12 +437,13 @@ def _sub_spans(pattern: Any, data: bytes, swap: Callable[[bytes, list[tuple[int,
     return b"".join(pieces)
 
 
-def _groups(pattern: Any, text: Any, group: int) -> Iterator[Any]:
-    """The non-empty `group` of every match of `pattern` in `text` (str or bytes)."""
-    for m in pattern.finditer(text):
-        value = m.group(group)
-        if value:
-            yield value
+def _values(rule: Rule, text: str) -> Iterator[tuple[Any, str]]:
+    """Each match of `rule` in `text` with its non-empty value (its `v` group), unless the
+    rule leaves it alone (`not_after`)."""
+    for m in rule.pattern.finditer(text):
+        value = m.group(rule.group)
+        if value and not rule.left_alone(text, m.start(rule.group)):
+            yield m, value
 
 
 def _text_sources(
@@ -597,9 +608,8 @@ def check(
     for src in _text_sources(paths, limits or Limits(), []):
         for no, text in enumerate(_lines(src), 1):
             for rule in rules:
-                for m in rule.pattern.finditer(text):
-                    value = m.group(rule.group)
-                    if value and not is_token(value) and not _harmless(rule.kind, value):
+                for _, value in _values(rule, text):
+                    if not is_token(value) and not _harmless(rule.kind, value):
                         found.append(Suspect(src.display, no, rule.id, value))
     return found
 

@@ -270,3 +270,25 @@ pattern = '''(?P<v>ame-[0-9a-f]{6})'''
     assert red.line("2026.03.04 14:00:00 secret=joe", frozenset({1})) == red.line(
         "2026.03.04 14:00:00 secret=jo" + "e"
     )
+
+
+def test_an_object_id_before_an_address_is_not_taken_for_a_jid(tmp_path: Path) -> None:
+    """Jetty names its connections `...HttpConnection@2d5a26@10.10.20.11:7443`: the hash is no
+    agent (jid-user's not_after = "@"), the addresses are still replaced, a JID still is."""
+    root = tmp_path / "b" / "fin1" / "desktop" / "logs" / "openfire"
+    root.mkdir(parents=True)
+    (root / "debug.log").write_text(
+        "2026.03.04 14:00:00 REQUEST /http-bind/ on org.eclipse.jetty.server.nio.SelectChannelConnector"
+        "$SelectChannelHttpConnection@2d5a26@10.10.20.11:7443<->10.30.1.173:62161\n"
+        "2026.03.04 14:00:01 consumeResponse: x status: 3 address: 3000173@fin1a.example.com/desktop id: ab\n"
+    )
+    out = tmp_path / "out.zip"
+    _, names = redact([str(tmp_path / "b")], str(out), b"k" * 32)
+    with zipfile.ZipFile(out) as zf:
+        first, second = (
+            zf.read(next(n for n in zf.namelist() if n.endswith("debug.log"))).decode().splitlines()
+        )
+    assert "HttpConnection@2d5a26@" in first and "10.10.20.11" not in first and "10.30.1.173" not in first
+    assert "3000173" not in second and "fin1a.example.com" not in second
+    assert "2d5a26" not in {v["value"] for v in names.mapping().values()}
+    assert check([str(out)]) == []
