@@ -104,6 +104,10 @@ LINES = [
     "2017.06.17 00:16:15 Session (id=oo) was last active 3 ms ago: 1@f.com/desktop\r",
     "2017.06.17 00:16:15  Session (id=pp) was last active 3 ms ago: 1@f.com/desktop",
     "2017.06.17T00:16:15 HTTPBindLog: HTTP RECVD(qq): <body sid='qq' rid='4'/>\r",
+    "2017.06.17 00:16:16.250 Session (id=rr) was last active 1 ms ago: 1@f.com/desktop",
+    "2017.06.17 00:16:16 DEBUG [pool-1]: consumeResponse: x address: 1@f.com/desktop id: tt presence:",
+    "2017.06.17 00:16:16 Sessions (id=uu) was last active 1 ms ago: 1@f.com/desktop",
+    "2017.06.17 00:16:16 chain=null consumeResponse address: 2@f.com id: vv",
 ]
 
 
@@ -184,7 +188,7 @@ def test_the_usual_poll_lines_are_read_in_bulk() -> None:
               b"2017.06.17 00:14:35": ("2017.06.17 00:14:35", when.replace(second=35))}  # fmt: skip
 
     def fast(data: bytes, hi: int) -> list[ActivityItem] | None:
-        ends = [i for i, byte in enumerate(data) if byte == 10]
+        ends = openfire.LineEnds(data)
         return openfire._fast_polls(data, 0, hi, openfire._Texts(), openfire._Jids(), 1, ends, stamps)
 
     polls = fast(data, last)

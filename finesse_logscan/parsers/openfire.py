@@ -290,7 +290,7 @@ class _Scanner:
             last_start = _line_start(data, last_start - 1)
         full = {_record_start(data, hit, first_header) for hit in self.rare(data)}
         self.ready = []
-        line_no = self._take_fast(chunk, first_header, last_start, full, times)
+        line_no = self._take_fast(chunk, nl_data, first_header, last_start, full, times)
         if line_no is None:  # some activity line is unusual: each such record is read on its own
             line_no = self._take_polls(chunk, first_header, last_start, full)
         last, _ = self._decode_record(data, last_start, line_no)
@@ -298,21 +298,27 @@ class _Scanner:
                         self.ready, last)  # fmt: skip
 
     def _take_fast(
-        self, chunk: Chunk, lo: int, last_start: int, full: set[int], times: dict[bytes, datetime]
+        self,
+        chunk: Chunk,
+        nl_data: bytes,
+        lo: int,
+        last_start: int,
+        full: set[int],
+        times: dict[bytes, datetime],
     ) -> int | None:
         """The chunk's records from `lo` to the open last one: the activity lines go to the store
         as ActivityBatches (read by `_fast_polls`), the other trigger records are decoded. Returns
         the line number of the last record; None (nothing done) when some activity line is not
         in its usual shape."""
         data, first = chunk.data, chunk.first
-        ends = _line_ends(data)
+        ends = LineEnds(data)
         stamps = {raw: (raw.decode(), local) for raw, local in times.items()}
-        items = _fast_polls(data, lo, last_start, self.texts, self.jids, first, ends, stamps)
+        items = _fast_polls(data, lo, last_start, self.texts, self.jids, first, ends, stamps, nl_data)
         if items is None:
             return None
         done = 0
         for start in sorted(start for start in full if lo <= start != last_start):
-            line_no = first + bisect_left(ends, start)
+            line_no = ends.number(start, first)
             upto = bisect_left(items, line_no, lo=done, key=_line_of)
             if upto > done:
                 self.ready.append(ActivityBatch(self.source, items[done:upto]))
@@ -321,7 +327,7 @@ class _Scanner:
             done = upto + (upto < len(items) and items[upto][0] == line_no)  # its activity: read whole
         if done < len(items):
             self.ready.append(ActivityBatch(self.source, items[done:] if done else items))
-        return first + bisect_left(ends, last_start)
+        return ends.number(last_start, first)
 
     def _take_polls(self, chunk: Chunk, lo: int, last_start: int, full: set[int]) -> int:
         """As `_take_fast` when some activity line is unusual: each record holding an activity
@@ -401,32 +407,28 @@ def _record_start(data: bytes, hit: int, floor: int) -> int:
     return max(pos, floor) if pos >= floor else pos
 
 
-# The usual shapes of the three activity lines (several per BOSH poll), read in bulk: each
-# occurrence of an activity literal is found by a fast C search (`bytes.find`: a regex search
-# walks every byte, four times slower), and its line is matched from its start: Finesse's
-# `YYYY.MM.DD HH:MM:SS ` with no level or logger, then the message, which must start with the
-# literal (the empty group marks where). Each gives exactly what `_activity` gives on that
-# record; `_fast_polls` proves every activity literal was read so.
-_FAST_STAMP = rb"(\d{4}\.\d\d\.\d\d[ T]\d\d:\d\d:\d\d) "
+# The usual shapes of the three activity lines (several per BOSH poll), read in bulk by one
+# regex walk of the block (`_POLL_LINE`, from each line start): Finesse's `YYYY.MM.DD HH:MM:SS `
+# with no level or logger, then the message, which must start with the literal. Each gives
+# exactly what `_activity` gives on that record; `_fast_polls` proves every activity literal
+# was read so (as many lines of each shape as the block holds of its literal: each line holds
+# its own once, so no occurrence was left out or read in another shape).
 _NEXT_HEADER = rb"(?=\r?\n(?:" + _STAMP_SHAPE + _AFTER_STAMP + rb"|\Z))"
-_FAST_ACTIVE = re.compile(
-    _FAST_STAMP
-    + rb"Session(?: \(id=([\w-]+)\)| ([0-9a-fA-F][\w-]*))? was (?P<at>)last active (\d+) ms ago:?[ \t]*"
+_POLL_LINE = re.compile(
+    # a cheap first test of each line: the first letter of its message; then its time
+    rb"\n[^\n]{20}(?=[SHc])(?<=\n(\d{4}\.\d\d\.\d\d[ T]\d\d:\d\d:\d\d) )(?:"
+    # 2-5: the activity check ('last active')
+    rb"Session(?: \(id=([\w-]+)\)| ([0-9a-fA-F][\w-]*))? was last active (\d+) ms ago:?[ \t]*"
     rb"(\S+@\S+?)(?=\s|\Z)"
-)
-_FAST_RECV = re.compile(
-    _FAST_STAMP
-    + rb"(?:HTTPBindLog: )?(?P<at>)HTTP RECVD?\(([\w-]+)\)(?:[^\n]*?\brid=[\"']?(\d+))?[^\n]*"
+    # 6-7: a one-line request ('HTTP RECV'), its rid
+    rb"|(?:HTTPBindLog: )?HTTP RECVD?\(([\w-]+)\)(?:[^\n]*?\brid=[\"']?(\d+))?[^\n]*"
     + _NEXT_HEADER
-)  # one line
-_FAST_CONSUME = re.compile(
-    _FAST_STAMP + rb"(?P<at>)consumeResponse[^a\n]*(?:a(?!ddress:)[^a\n]*)*"  # to the first address:
-    rb"address:[ \t]*(\S+@\S+)[ \t]+id:[ \t]*([\w-]+)"
+    # 8-9: a poll's response ('consumeResponse'), to its first address: on the first line
+    + rb"|consumeResponse[^a\n]*(?:a(?!ddress:)[^a\n]*)*address:[ \t]*(\S+@\S+)[ \t]+id:[ \t]*([\w-]+)"
+    # 10: a one-line response naming no address: no event (as `_activity` finds)
+    rb"|consumeResponse(?![^\n]*address:)()[^\n]*" + _NEXT_HEADER + rb")"
 )
-_FAST_CONSUME_BARE = re.compile(
-    _FAST_STAMP + rb"(?P<at>)consumeResponse(?![^\n]*address:)[^\n]*" + _NEXT_HEADER
-)
-"""A one-line consumeResponse record naming no address: no event (as `_activity` finds)."""
+_POLL_LITERALS = (b"last active", b"HTTP RECV", b"consumeResponse")
 
 
 class _Jids(dict[bytes, tuple[str, str | None]]):
@@ -453,78 +455,71 @@ def _fast_polls(
     texts: _Texts,
     jids: _Jids,
     first: int,
-    ends: list[int],
+    ends: LineEnds,
     stamps: dict[bytes, tuple[str, datetime]],
+    nl_data: bytes | None = None,
 ) -> list[ActivityItem] | None:
     """The activity lines between offsets lo and hi (record starts) of a clean chunk whose
     first line is `first` and whose line ends are `ends`, in file order, with the header times
     of `stamps`. None when any activity literal there is not in one of the usual shapes (or a
     record holding it may read differently): the caller then takes each record as `_events`
-    would."""
+    would. (`nl_data` is b"\n" + data, when the caller has it.)"""
+    nl = b"\n" + data if nl_data is None else nl_data  # a match starts at the line end before
+    matches = list(_POLL_LINE.finditer(nl, lo, hi + 1))  # (offsets in nl are offsets in data + 1)
+    shapes = [0, 0, 0]
     out: list[ActivityItem] = []
-    add, number = out.append, bisect_left
+    add = out.append
     active, request, bound = Kind.SESSION_ACTIVITY, Kind.BOSH_REQUEST, Kind.SESSION_BOUND
-    for start, _, m in _usual_lines(data, b"last active", _FAST_ACTIVE, lo, hi):
-        if m is None:
-            return None
-        stamp, sid1, sid2, _, ms, jid = m.groups()
-        sid = sid1 or sid2
-        name, agent = jids[jid]
+    lines = ends.numbers([m.start() for m in matches], first)  # a match at nl[s] is the line at data[s]
+    for m, line in zip(matches, lines, strict=True):
+        stamp, sid1, sid2, ms, jid, rsid, rid, cjid, csid, _ = m.groups()
         text, local = stamps[stamp]
-        add((first + number(ends, start), text, local, active, agent, texts[sid] if sid else None, int(ms), None,
-             name))  # fmt: skip
-    for start, pos, m in _usual_lines(data, b"HTTP RECV", _FAST_RECV, lo, hi):
-        if m is None:
-            return None
-        stamp, _, sid, rid = m.groups()
-        agent = None
-        if b"@" in data[pos : m.end()]:  # a request carrying a stanza: the agent as _activity finds it
-            msg = data[m.end(1) + 1 : m.end()]
-            agent = find_agent((msg[:-1] if msg.endswith(b"\r") else msg).decode())
-        text, local = stamps[stamp]
-        add((first + number(ends, start), text, local, request, agent, texts[sid], None,
-             rid.decode() if rid else None, None))  # fmt: skip
-    for start, pos, m in _usual_lines(data, b"consumeResponse", _FAST_CONSUME, lo, hi):
-        if m is None:
-            bare = _FAST_CONSUME_BARE.match(data, start, hi)
-            if bare is None or bare.start("at") != pos:
-                return None
-            continue  # a bare one, naming no address, gives no event
-        stamp, _, jid, sid = m.groups()
-        name, agent = jids[jid]
-        text, local = stamps[stamp]
-        add((first + number(ends, start), text, local, bound, agent, texts[sid], None, None, name))
-    out.sort(key=_line_of)
+        if ms is not None:
+            shapes[0] += 1
+            sid = sid1 or sid2
+            name, agent = jids[jid]
+            add((line, text, local, active, agent, texts[sid] if sid else None, int(ms), None, name))
+        elif rsid is not None:
+            shapes[1] += 1
+            agent = None
+            if nl.find(b"@", m.end(1), m.end()) >= 0:  # a request carrying a stanza: as _activity finds
+                msg = nl[m.end(1) + 1 : m.end()]
+                agent = find_agent((msg[:-1] if msg.endswith(b"\r") else msg).decode())
+            add((line, text, local, request, agent, texts[rsid], None, rid.decode() if rid else None, None))
+        else:
+            shapes[2] += 1
+            if cjid is not None:
+                name, agent = jids[cjid]
+                add((line, text, local, bound, agent, texts[csid], None, None, name))
+    if any(data.count(literal, lo, hi) != n for literal, n in zip(_POLL_LITERALS, shapes, strict=True)):
+        return None
     return out
 
 
-def _usual_lines(
-    data: bytes, literal: bytes, rx: re.Pattern[bytes], lo: int, hi: int
-) -> Iterator[tuple[int, int, re.Match[bytes] | None]]:
-    """Each occurrence of `literal` in data[lo:hi] (found by a fast C search): the start of its
-    line, where it is, and the match of `rx` from the line's start, or None unless `rx` matched
-    with this very occurrence where its `at` group marks it (a line holding the literal twice,
-    or in another shape, gives None)."""
-    step, find, rfind = len(literal), data.find, data.rfind
-    pos = find(literal, lo, hi)
-    while pos >= 0:
-        start = rfind(b"\n", lo, pos) + 1 or lo
-        m = rx.match(data, start, hi)
-        yield start, pos, m if m is not None and m.start("at") == pos else None
-        pos = find(literal, pos + step, hi)
+class LineEnds:
+    """Where the lines of a block end: line numbers for offsets, vectorised (a count or a
+    bisect per activity line cost more than the regex walk)."""
+
+    def __init__(self, data: bytes) -> None:
+        import numpy as np
+
+        self._np = np
+        self._ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+
+    def number(self, offset: int, first: int) -> int:
+        """The number of the line holding data[offset], the block's first line being `first`."""
+        return first + int(self._ends.searchsorted(offset))
+
+    def numbers(self, offsets: list[int], first: int) -> list[int]:
+        """`number` of each offset."""
+        found: list[int] = (
+            self._ends.searchsorted(self._np.asarray(offsets, dtype=self._np.int64)) + first
+        ).tolist()
+        return found
 
 
 def _line_of(item: ActivityItem) -> int:
     return item[0]
-
-
-def _line_ends(data: bytes) -> list[int]:
-    """Offsets of the line ends of `data`: one vectorised search (a count per activity line
-    cost more than the regex scans); bisect_left(ends, offset) lines come before `offset`."""
-    import numpy as np
-
-    ends: list[int] = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10).tolist()
-    return ends
 
 
 def _activity_hits(data: bytes) -> Iterator[int]:
