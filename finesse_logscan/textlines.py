@@ -145,8 +145,19 @@ class Chunk:
             no += 1
 
 
-def _is_clean(data: bytes, max_line: int, first: int) -> bool:
-    if b"\x00" in data or data.translate(None, _NOT_CONTROL):
+def _lines_and_controls(data: bytes) -> tuple[int, bool]:
+    """The line ends in `data`, and whether it may hold control bytes other than line ends (a
+    byte below 0x20 that is not one): two vectorised passes instead of a count and a
+    translate (a third of the time of reading a folder)."""
+    import numpy as np
+
+    codes = np.frombuffer(data, dtype=np.uint8)
+    ends = int(np.count_nonzero(codes == 10))
+    return ends, int(np.count_nonzero(codes < 32)) > ends
+
+
+def _is_clean(data: bytes, max_line: int, first: int, controls: bool = True) -> bool:
+    if controls and (b"\x00" in data or data.translate(None, _NOT_CONTROL)):
         return False
     if first == 1 and data.startswith(_BOM):
         return False
@@ -200,23 +211,22 @@ def iter_chunks(
         block = stream.read(size)
         if not block:
             break
-        if overlong:
+        if overlong:  # the rest of a cut line is skipped; its start is kept
             nl = block.find(b"\n")
             if nl < 0:
                 continue
-            block = pending + block[nl:]
-            pending, overlong = b"", False
-            cut = block.rfind(b"\n") + 1
-        else:
+            block, pending, overlong = pending + block[nl:], b"", False
+        cut = block.rfind(b"\n") + 1
+        if cut == 0:  # no line end at all yet
             block = pending + block if pending else block
-            cut = block.rfind(b"\n") + 1
-            if cut == 0:  # no line end at all yet
-                if len(block) > max_line:
-                    pending, overlong = block[:max_line], True
-                else:
-                    pending = block
-                continue
-        data, pending = block[:cut], block[cut:]
+            if len(block) > max_line:
+                pending, overlong = block[:max_line], True
+            else:
+                pending = block
+            continue
+        # the start of a line read before, then this block to its last line end: one copy
+        data = b"".join((pending, memoryview(block)[:cut])) if pending else block[:cut]
+        pending = block[cut:]
         if len(pending) > max_line:
             pending, overlong = pending[:max_line], True
         first = yield from _emit(data, first, damage, max_line, at_eof=False)
@@ -227,10 +237,10 @@ def iter_chunks(
 def _emit(
     data: bytes, first: int, damage: Damage, max_line: int, at_eof: bool
 ) -> Generator[Chunk, None, int]:
-    count = data.count(b"\n")
+    count, controls = _lines_and_controls(data)
     if at_eof and not data.endswith(b"\n"):
         count += 1
-    if _is_clean(data, max_line, first) and not (at_eof and not data.endswith(b"\n")):
+    if _is_clean(data, max_line, first, controls) and not (at_eof and not data.endswith(b"\n")):
         yield Chunk(data, first, count)
     else:
         yield Chunk(data, first, count, _repair(data, first, damage, max_line, at_eof))

@@ -39,7 +39,7 @@ def oracle(stream: BinaryIO, damage: Damage, max_line: int) -> Iterator[Line]:
 
 
 pieces = st.sampled_from(
-    [b"\n", b"\r\n", b"a", b"2017.06.17 00:16:04 x", b"\x00", b"\x07", b"\x1b[32m", b"\xe9", b"\xc3\xa9",
+    [b"\n", b"\r\n", b"a", b"2017.06.17 00:16:04 x", b"\x00", b"\x07", b"\t", b"\x1f", b"\x1b[32m", b"\xe9", b"\xc3\xa9",
      _BOM, b"z" * 40, b"y" * 300]
 )  # fmt: skip
 
