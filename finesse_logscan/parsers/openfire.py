@@ -16,6 +16,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import pairwise
 from typing import cast
 
 from .. import signatures
@@ -274,14 +275,15 @@ class _Scanner:
         stamps = _HEADER_RUNS.findall(nl_data)
         if not stamps:
             return True
-        if stamps != sorted(stamps):
-            return None  # time goes back somewhere: the careful path says where
         times = {}
-        for value in {stamps[0], stamps[-1], *set(stamps)}:
+        for value in set(stamps):
             local = self.clock.stamp_local(value.decode())
             if local is None:
                 return None  # an impossible date: the careful path says which line
             times[value] = local
+        order = [times[value] for value in stamps]  # times, not their text: 'T' or ' ', ',' or '.'
+        if any(later < earlier for earlier, later in pairwise(order)):
+            return None  # time goes back somewhere: the careful path says where
         first_header = cast(re.Match[bytes], _HEADER_BYTES.search(nl_data)).start()  # offset in data
         # the records worth decoding: those holding a trigger literal, and the last one, which
         # may go on in the next chunk
