@@ -6,6 +6,7 @@ import re
 from dataclasses import replace
 from functools import lru_cache
 
+from .casefold import CaseBlind
 from .event import Event
 
 # Order matters: explicit agent fields first, then API paths, then a JID's local part.
@@ -15,6 +16,7 @@ _AGENT_FIELD = re.compile(
     (?P<id>[A-Za-z0-9._-]+?)(?=[\s,;\]\)}/&"'<>]|$)
     """
 )
+_AGENT_FIELD_FROM = CaseBlind(_AGENT_FIELD, ("agent", "usr", "/finesse/api/user/"))
 _JID = re.compile(
     r"(?P<user>[A-Za-z0-9._-]+)@(?P<domain>[A-Za-z0-9.-]+(?:\. ?[A-Za-z0-9-]+)*)(?:/(?P<res>[\w.-]+))?"
 )
@@ -39,7 +41,7 @@ def agent_from_jid(jid: str) -> str | None:
 def find_agent(text: str) -> str | None:
     """The login ID named by `text`: agentid/agentID/agent_id/usr fields, API paths, a JID."""
     if "gent" in text or "usr" in text or "/User/" in text:
-        m = _AGENT_FIELD.search(text)
+        m = _AGENT_FIELD_FROM.search(text)
         if m:
             found = normalize(m.group("id"))
             if found:
