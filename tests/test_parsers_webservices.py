@@ -298,3 +298,39 @@ def test_a_signature_literal_on_a_later_blocks_continuation_line_is_found() -> N
     ctx = FileContext("f", "webservices/x.log", "webservices", "n")
     events = list(webservices.parse_chunks(iter_chunks(io.BytesIO(data), Damage(), size=300), ctx))
     assert [e.kind for e in events] == [Kind.KNOWN_DEFECT]
+
+
+_HEADER_SLOTS = [  # a header slot by slot, each with odd values beside the usual ones
+    ["0000000001: 10.1.1.1: ", "12: : ", "3:host:: ", "", "x: "],
+    ["Jun 20 2017 10:00:00", "Jun  2 2017 10:00:00", "jun 20 2017 10:00:00", "Jun 20 2017 10:0:00"],
+    [".000", ".5", "", ".1234567"],
+    [" -0400", " +05:30", " UTC", "", "-0400"],
+    [": ", ":", " : ", " "],
+    ["%CCBU_", "%CCBU__", "%ccbu_", "CCBU_", "%X9_"],
+    ["pool-2-thread-1", "http-8080-9", "Smack Listener Processor (1)", "a[b", "", "t:x"],
+    ["-6-", "-9-", "-3-", "-6"],
+    ["AGENT_PRESENCE_MONITOR", "PRESENCE DRIVEN LO", "x", "7x", "PRESENCE-2-X", "A%B"],
+    [": ", ":", " : ", "", "  ", ":\t", ": :"],
+    ["%[a=1]: body text", "body: text", "", "[x]"],
+]
+_headers = st.tuples(*(st.sampled_from(slot) for slot in _HEADER_SLOTS)).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_headers, min_size=1, max_size=8))
+def test_header_read_in_two_parts_as_one_regex(texts: list[str]) -> None:
+    """_Reader matches a header's time part, then its mnemonic part (once per distinct text,
+    remembered across lines): the same header, mnemonic and body as HEADER's single match."""
+    reader = webservices._Reader(FileContext("f", "webservices/x.log", "webservices", "n"))
+    for text in texts + texts:  # the second time from the reader's memory
+        m = webservices.HEADER.match(text)
+        t = webservices._HEAD_TIME.match(text) if "%" in text else None
+        tail = reader._mnemonic(text, t.end()) if t is not None else None
+        if m is None:
+            assert t is None or tail is None
+            continue
+        assert t is not None and tail is not None
+        assert t.group("seq", "mon", "day", "year", "hms", "frac", "off") == m.group(
+            "seq", "mon", "day", "year", "hms", "frac", "off"
+        )
+        assert tail == (webservices.normalize_mnemonic(m["mn"]), m.end(), m["colon"] is not None)

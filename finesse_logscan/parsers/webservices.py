@@ -17,6 +17,7 @@ import re2
 
 from .. import signatures
 from ..agents import find_agent
+from ..casefold import CaseBlind
 from ..event import AttrValue, Event, Kind, present
 from ..parsing import FileContext, Record
 from ..textlines import Chunk, Line
@@ -27,19 +28,29 @@ DESCRIPTION = "Finesse web services logs (CiscoLog layout, with UTC offset)"
 PARALLEL = True
 """Its events depend on no other file's: a worker process may parse it (workers.py)."""
 
-HEADER = re.compile(  # the body follows the match where `colon` matched (a `.*` to the end costs 40 %)
-    r"""
+_TIME_PART = r"""
     ^(?:(?P<seq>\d{1,12}):\s*(?P<host>[^\s:]*)\s*:{1,2}\s*)?
     (?P<mon>[A-Z][a-z]{2})\s+(?P<day>\d{1,2})\s+(?P<year>\d{4})\s+
     (?P<hms>\d{2}:\d{2}:\d{2})(?:\.(?P<frac>\d{1,6}))?\s*
-    (?P<off>[+-]\d{2}:?\d{2}|UTC|GMT)?\s*:\s*
-    %(?P<fac>[A-Z][A-Z0-9]*)_+(?P<thread>[^:\[%]+)-(?P<sev>[0-7])-(?P<mn>[A-Za-z][^:]*?)\s*
-    (?:(?P<colon>:)\s?|$)
-    """,
-    re.VERBOSE,
-)
+    (?P<off>[+-]\d{2}:?\d{2}|UTC|GMT)?\s*:\s*%"""
+_MNEMONIC_PART = r"""
+    (?P<fac>[A-Z][A-Z0-9]*)_+(?P<thread>[^:\[%]+)-(?P<sev>[0-7])-(?P<mn>[A-Za-z][^:]*?)\s*
+    (?:(?P<colon>:)\s?|$)"""
+HEADER = re.compile(_TIME_PART + _MNEMONIC_PART, re.VERBOSE)
+"""A header line; the body follows the match where `colon` matched (a `.*` to the end costs
+40 %). `_Reader` matches it in two parts (`_HEAD_TIME` then `_HEAD_MNEMONIC`): the same match."""
+_HEAD_TIME = re.compile(_TIME_PART, re.VERBOSE)
+_HEAD_MNEMONIC = re.compile(_MNEMONIC_PART, re.VERBOSE)
+# The time part of a header can end in one way only (at the '%' after the time, the offset
+# and a colon), and what follows it there, the mnemonic part, cannot go past the next colon:
+# its match depends only on the text from the '%' to just after that colon (the one space
+# it may take). A log has a few dozen such texts (facility, thread, severity, mnemonic):
+# `_Reader` matches each once.
 _STATE = re.compile(r"agentState\s*=\s*(?P<num>\d+)\s*(?:\((?P<name>[A-Z_]+)\))?")
-_REASON = re.compile(r"(?:eventReasonCode|reason\s*code|reasonCode)\s*[:=]\s*(?P<code>-?\d+)", re.I)
+_REASON = CaseBlind(
+    re.compile(r"(?:eventReasonCode|reason\s*code|reasonCode)\s*[:=]\s*(?P<code>-?\d+)", re.I),
+    ("eventreasoncode", "reason"),
+)
 _FORCE = re.compile(r"force\s*flag\s*[:=]\s*(?P<f>\d)", re.I)
 _MSG_STATE = re.compile(r"\bagent\s*state\s*[:=]\s*(?P<num>\d+)", re.I)
 _REQ_STATE = re.compile(r"\bstate\s*[:=]\s*(?P<state>[A-Z_]+)")
@@ -163,12 +174,14 @@ class _Reader:
         self.epoch_checked = False
         self.startup = ctx.path.lower().endswith(".startup.log")
         self.times: dict[tuple[str | None, ...], _Time] = {}
+        self.mnemonics: dict[str, tuple[str, int, bool] | tuple[()]] = {}  # see _HEAD_MNEMONIC
         self.signatures = True  # may the records read now hold a signature literal?
 
     def line(self, no: int, text: str) -> list[Event] | None:
         ctx = self.ctx
-        m = HEADER.match(text) if "%" in text else None
-        if m is None:
+        m = _HEAD_TIME.match(text) if "%" in text else None
+        tail = self._mnemonic(text, m.end()) if m is not None else None
+        if m is None or tail is None:
             if self.rec is not None:
                 ctx.ok()
                 self.rec.add(text)
@@ -208,18 +221,28 @@ class _Reader:
                              attrs={"detail": "web services started (.startup.log)"}))  # fmt: skip
             self.startup = False
         self.prev_seq = seq if seq is not None else prev_seq
-        self.rec = _Record(
-            no,
-            utc,
-            off,
-            _stamp(text, m),
-            _normalized(m["mn"]),
-            text[m.end() :] if m["colon"] else "",
-            self.signatures,
-        )
+        mn, end, colon = tail
+        self.rec = _Record(no, utc, off, _stamp(text, m), mn, text[end:] if colon else "", self.signatures)
         if not self.epoch_checked and "CTI_MSG_RECEIVED" in text:
             self.epoch_checked = _check_epoch(self.rec, text, ctx)
         return out
+
+    def _mnemonic(self, text: str, start: int) -> tuple[str, int, bool] | None:
+        """The mnemonic part of a header from `start` (just after its '%'): (normalized
+        mnemonic, where the body starts, was there a colon), or None when it does not match."""
+        colon = text.find(":", start)
+        key = text[start : colon + 2] if 0 <= colon < start + 200 else None
+        if key is not None:
+            known = self.mnemonics.get(key)
+            if known is not None:
+                return (known[0], start + known[1], known[2]) if known else None
+        tm = _HEAD_MNEMONIC.match(text, start)
+        found = (_normalized(tm["mn"]), tm.end() - start, tm["colon"] is not None) if tm is not None else ()
+        if key is not None:
+            if len(self.mnemonics) > 4096:
+                self.mnemonics.clear()
+            self.mnemonics[key] = found
+        return (found[0], start + found[1], found[2]) if found else None
 
     def finish(self) -> list[Event]:
         rec, self.rec = self.rec, None
