@@ -121,10 +121,13 @@ def _parse_in_worker(family: str, spool: Spool, ctx: FileContext) -> Parsed:
 
 
 SCAN_BLOCK = 4
-"""Chunks a worker scans at a time (16 MiB: about a third of a second of work)."""
+"""Chunks a worker scans at a time (16 MiB: about a quarter of a second of work)."""
 SCAN_AHEAD = 8
 """Blocks of a file still being read that idle workers may scan before its join begins (their
 results wait in memory: at most this many)."""
+LEND_WINDOW = 6
+"""Blocks past the one being joined that the workers may be scanning (results wait in memory:
+at most this many)."""
 
 _SCANNERS: dict[tuple[str, str], Callable[[Chunk], object]] = {}
 
@@ -197,6 +200,18 @@ class Spool:
                 os.unlink(self.path)
 
 
+@dataclass
+class _Task:
+    """A file for a worker: waiting (no future yet), handed to the workers, or parsed here."""
+
+    family: str
+    spool: Spool
+    ctx: FileContext
+    done: Callable[[Parsed], None]
+    future: Future[Parsed] | None = None
+    result: Parsed | None = None
+
+
 def _scans_of(future: Future[list[object]] | None) -> list[object] | None:
     """A lent block's scans; None (scan it here) when a worker failed on it or died."""
     if future is None:
@@ -222,9 +237,7 @@ class Pool:
         self._parsed_bytes = 0
         self._signatures_file = signatures_file
         self._executor: ProcessPoolExecutor | None = None
-        self._pending: deque[tuple[str, Future[Parsed], Callable[[Parsed], None], Spool, FileContext]] = (
-            deque()
-        )
+        self._pending: deque[_Task] = deque()  # files for workers, in the order they were read
         self._folder: tempfile.TemporaryDirectory[str] | None = None
 
     def spool(self) -> Spool:
@@ -247,10 +260,11 @@ class Pool:
         self, spool: Spool, parser: Parser, ctx: FileContext
     ) -> Callable[[Iterable[Chunk]], Iterator[tuple[Chunk, object]]]:
         """For a spooled file this process joins (`parse_scanned`): pairs each of its chunks, read
-        in order, with its scan, made here or, for the blocks lent to idle workers, by them. A
-        block is lent only when a worker is free and lies just past the one this process scans
-        next, so results are used soon after they are made (memory stays flat) and this
-        process seldom waits."""
+        in order, with its scan, made here or, for the blocks lent to the workers, by them.
+        Blocks within LEND_WINDOW past the one this process scans next go to the workers
+        before any waiting file (the join is the critical path), each worker running one task
+        with one more queued: results are used soon after they are made (memory stays flat)
+        and this process seldom waits."""
         scan = getattr(parser, "scanner")(ctx)  # noqa: B009 - an optional part of a parser
         blocks = -(-len(spool.offsets) // SCAN_BLOCK)
         lent = spool.lent  # (lent_ahead may have lent the first blocks while the file was read)
@@ -258,13 +272,14 @@ class Pool:
         def lend(block: int) -> None:
             busy = self._busy(lent)
             mine = block if block not in lent else block + 1  # the next block scanned here
-            for later in range(mine + 1, min(blocks, mine + 1 + 2 * self.workers)):
-                if busy >= self.workers:
+            for later in range(mine + 1, min(blocks, mine + 1 + LEND_WINDOW)):
+                if busy >= 2 * self.workers:
                     return
                 if later not in lent:
                     if not self._lend(spool, parser.NAME, ctx, later):
                         return  # no workers: scanned here
                     busy += 1
+            self._feed()  # nothing more to lend: the workers may take a file meanwhile
 
         def pairs(chunks: Iterable[Chunk]) -> Iterator[tuple[Chunk, object]]:
             it = iter(chunks)
@@ -279,17 +294,20 @@ class Pool:
         return pairs
 
     def lend_ahead(self, spool: Spool, parser: Parser, ctx: FileContext) -> None:
-        """Called as each chunk of a file this process will join is spooled: a block just
-        completed goes to a worker to scan when one is idle (or has one block queued), up to
-        SCAN_AHEAD blocks. The workers have nothing else to do while the first large file is
-        read (a debug.log often comes first in an archive)."""
+        """Called as each chunk of a spooled file is read: for a file this process will join, a
+        block just completed goes to a worker to scan when one is idle (or has one task
+        queued), up to SCAN_AHEAD blocks (a debug.log often comes first in an archive: the
+        workers have nothing else to do while it is read); past those, or for another file,
+        a waiting file goes to an idle worker."""
         done = len(spool.offsets)
-        if done % SCAN_BLOCK or len(spool.lent) >= SCAN_AHEAD or not self.defers(parser):
+        if done % SCAN_BLOCK:
             return
-        if not hasattr(parser, "scanner") or self._busy(spool.lent) >= 2 * self.workers:
+        if len(spool.lent) < SCAN_AHEAD and self.defers(parser) and hasattr(parser, "scanner"):
+            if self._busy(spool.lent) < 2 * self.workers:
+                spool.flush()
+                self._lend(spool, parser.NAME, ctx, done // SCAN_BLOCK - 1)  # (else scanned at the join)
             return
-        spool.flush()
-        self._lend(spool, parser.NAME, ctx, done // SCAN_BLOCK - 1)  # (else scanned at the join)
+        self._feed()  # a waiting file to an idle worker
 
     def _lend(self, spool: Spool, family: str, ctx: FileContext, block: int) -> bool:
         """Hand block number `block` of a spooled file to the workers to scan (spool.lent);
@@ -306,7 +324,8 @@ class Pool:
 
     def _busy(self, lent: dict[int, Future[list[object]]]) -> int:
         """Tasks handed to the workers and not finished."""
-        return sum(not f.done() for f in lent.values()) + sum(not p[1].done() for p in self._pending)
+        working = sum(t.future is not None and not t.future.done() for t in self._pending)
+        return sum(not f.done() for f in lent.values()) + working
 
     def takes(self, parser: Parser) -> bool:
         """Is a file of this family parsed by a worker?"""
@@ -317,16 +336,29 @@ class Pool:
         return self.workers > 0 and not self.takes(parser) and hasattr(parser, "parse_chunks")
 
     def submit(self, family: str, spool: Spool, ctx: FileContext, done: Callable[[Parsed], None]) -> None:
-        """Parse a spooled file in a worker; `done` gets the result, in submission order, from
-        `settle`. Where no process can be started, or the pool is broken, it is parsed here."""
+        """Parse a spooled file in a worker, or here (`settle`); `done` gets the result, in
+        submission order, from `settle`. It waits until a worker has room and no block of a
+        file being joined is to be scanned first (`_feed`)."""
         spool.close()
-        future: Future[Parsed]
-        try:
-            future = self._started().submit(_parse_in_worker, family, spool, ctx)
-        except (OSError, NotImplementedError, BrokenProcessPool):  # no worker processes here
-            future = Future()
-            future.set_result(_parse_in_worker(family, spool, ctx))
-        self._pending.append((family, future, done, spool, ctx))
+        self._pending.append(_Task(family, spool, ctx, done))
+        self._feed()
+
+    def _feed(self, tasks: Iterable[_Task] | None = None) -> None:
+        """Hand waiting files to the workers, first read first, while a worker has room (one
+        task running, one queued). Where no process can be started, or the pool is broken,
+        the file is parsed here."""
+        busy = self._busy({})
+        for task in self._pending if tasks is None else tasks:
+            if busy >= 2 * self.workers:
+                return
+            if task.future is not None or task.result is not None:
+                continue
+            try:
+                task.future = self._started().submit(_parse_in_worker, task.family, task.spool, task.ctx)
+            except (OSError, NotImplementedError, BrokenProcessPool):  # no worker processes here
+                task.result = _parse_in_worker(task.family, task.spool, task.ctx)
+                continue
+            busy += 1
 
     def _started(self) -> ProcessPoolExecutor:
         """The worker processes, started on first use (OSError, NotImplementedError where
@@ -339,17 +371,27 @@ class Pool:
 
     def settle(self, family: str | None = None) -> None:
         """Hand over the results of the files submitted so far (all, or up to the last one of
-        `family`), in submission order."""
-        while any(family is None or p[0] == family for p in self._pending):
-            self._settle_one()
+        `family`), in submission order. The files still waiting are shared: the workers take
+        them first read first, this process the last one left, until none is left."""
+        last = max((i for i, t in enumerate(self._pending) if family is None or t.family == family), default=-1)
+        tasks = list(islice(self._pending, last + 1))
+        while True:
+            self._feed(tasks)
+            here = next((t for t in reversed(tasks) if t.future is None and t.result is None), None)
+            if here is None:
+                break
+            here.result = _parse_in_worker(here.family, here.spool, here.ctx)
+        for task in tasks:
+            self._pending.popleft()
+            task.done(task.result if task.result is not None else self._result(task))
 
-    def _settle_one(self) -> None:
-        family, future, done, spool, ctx = self._pending.popleft()
+    @staticmethod
+    def _result(task: _Task) -> Parsed:
+        assert task.future is not None
         try:
-            result = future.result()
+            return task.future.result()
         except BrokenProcessPool:  # the worker died (killed, out of memory): parse it here
-            result = _parse_in_worker(family, spool, ctx)
-        done(result)
+            return _parse_in_worker(task.family, task.spool, task.ctx)
 
     def close(self) -> None:
         if self._executor is not None:
