@@ -11,6 +11,12 @@ shape the parsers read: numeric IDs stay numeric (same length), host names keep 
 100.64.0.0/10). Heap and core dumps are left out (their bytes cannot be cleaned), with a note;
 an empty file keeps each one's name (and, from a zip, its time), which is all the analysis reads.
 The mapping (token -> original) goes to a file the user keeps, never into the output.
+
+Both passes read a clean block of lines (4 MiB) at a time: its messages not met before (a
+debug log repeats the same few hundred under new times) are joined by line ends and each rule
+runs once over them all, not once per line; every match is checked to be one the rule would
+take on its line alone (see Redactor.block), and where one cannot be (a match across a line
+end) the block's new messages go line by line.
 """
 
 from __future__ import annotations
@@ -27,7 +33,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from importlib import resources
-from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +40,8 @@ import re2
 
 from .bundle import BundleReader, SourceFile
 from .options import Limits
-from .routing import SNIFF_LINES, route_by_name
-from .textlines import Damage, as_utf8_stream, iter_chunks, iter_lines
+from .routing import route_by_name
+from .textlines import Chunk, Damage, as_utf8_stream, iter_chunks, iter_lines
 from .timestamps import looks_like_openfire_stamp
 
 KINDS = ("agent", "name", "extension", "phone", "email", "host", "ip", "user_agent")
@@ -61,6 +66,9 @@ class Rule:
     characters and bytes: about twice as fast on long lines."""
     not_after: str = ""
     """A value right after one of these characters is left as it is (and not learned)."""
+    on_block: Any = None
+    """The same for the lines of a block joined by line ends (RE2, `^`/`$` at each line; None
+    when it cannot be: RE2 refused it, or it says \\A or \\z): see Redactor.block."""
 
     literal_bytes: tuple[bytes, ...] = field(init=False, repr=False, compare=False)
 
@@ -105,7 +113,7 @@ def parse_rules(text: str, source: str = "built-in") -> tuple[Rule, ...]:
             rule = Rule(str(item["id"]), str(item["kind"]), fast or checked,
                         bool(item.get("learn", False)), source, tuple(str(x) for x in item.get("literals", ())),
                         checked.groupindex.get("v", 1), _fast(item["pattern"].encode()) if fast else None,
-                        str(item.get("not_after", "")))  # fmt: skip
+                        str(item.get("not_after", "")), _for_blocks(item["pattern"]) if fast else None)  # fmt: skip
         except (KeyError, TypeError, re.error) as exc:
             raise RedactError(f"{source}: rule {name}: {type(exc).__name__}: {exc}") from exc
         if rule.kind not in KINDS:
@@ -126,6 +134,14 @@ def _fast(pattern: str | bytes) -> Any:
         return re2.compile(pattern)
     except Exception:  # RE2 has no look-around and says so with its own error
         return None
+
+
+def _for_blocks(pattern: str) -> Any:
+    """`pattern` for lines joined by line ends: `^` and `$` at each line (RE2's multi-line
+    mode); None where that would change what it matches (\\A, \\z: the text's ends)."""
+    if "\\A" in pattern or "\\z" in pattern:
+        return None
+    return _fast(b"(?m)" + pattern.encode())
 
 
 def builtin_rules() -> tuple[Rule, ...]:
@@ -256,15 +272,21 @@ class Redactor:
         self.counts: dict[str, int] = {}
         self._done: dict[str, tuple[str, tuple[tuple[str, int], ...]]] = {}  # message -> (redacted, counts)
         self._learnt: set[str] = set()  # messages already learnt from
+        self._done_bytes: dict[bytes, tuple[bytes, tuple[tuple[str, int], ...]]] = {}  # the same, in blocks
+        self._learnt_bytes: set[bytes] = set()
+        self._tokens: dict[tuple[str, bytes], bytes | None] = {}  # (kind, value) -> token_for
+        self._word_tokens: dict[bytes, tuple[bytes, str] | None] = {}  # value -> word_for
         self._cached_chars = 0
         self._delta: dict[str, int] = {}
 
-    def _remember(self, text: str) -> bool:
+    def _remember(self, text: str | bytes) -> bool:
         """Count `text` against the memo's size; False (memo emptied) when it is full."""
         self._cached_chars += len(text)
         if self._cached_chars > CACHE_CHARS:
             self._done.clear()
             self._learnt.clear()
+            self._done_bytes.clear()
+            self._learnt_bytes.clear()
             self._cached_chars = 0
             return False
         return True
@@ -385,6 +407,27 @@ class Redactor:
         self._delta[rule.kind] = self._delta.get(rule.kind, 0) + 1
         return data[lo:start] + token + data[end:hi]
 
+    def token_for(self, kind: str, value: bytes) -> bytes | None:
+        """The token for a value a rule matched (None: it is a token already), each worked out
+        once (a bundle names the same few thousand values over and over)."""
+        key = (kind, value)
+        if key in self._tokens:
+            return self._tokens[key]
+        text = value.decode()
+        token = None if is_token(text) else self.names.token(kind, text).encode()
+        self._tokens[key] = token
+        return token
+
+    def word_for(self, value: bytes) -> tuple[bytes, str] | None:
+        """A learned word's token and kind (None: not a learned word), each worked out once."""
+        if value in self._word_tokens:
+            return self._word_tokens[value]
+        text = value.decode()
+        kind = self.learned.get(text)
+        found = None if kind is None else (self.names.token(kind, text).encode(), kind)
+        self._word_tokens[value] = found
+        return found
+
     def _word(self, value: str) -> str:
         kind = self.learned.get(value)
         if kind is None:
@@ -394,6 +437,121 @@ class Redactor:
 
     def path(self, path: str) -> str:
         return "/".join(self.line(part) for part in path.split("/"))
+
+    # -- blocks of lines ----------------------------------------------------------------------
+    # A clean block (valid UTF-8, whole lines) is redacted as `line` would redact each of its
+    # lines, with each rule run once over the block's new messages joined by line ends instead
+    # of once per line: every match is checked to lie within one line (else the block goes
+    # line by line) and to be in a line that holds one of the rule's literals (the pre-check
+    # `line` makes), and a value at a line's start is not 'after' the line end before it.
+
+    def learn_block(self, data: bytes, count: int) -> None:
+        """`learn` each of the `count` lines of a clean block."""
+        fresh: list[bytes] = []
+        seen = self._learnt_bytes
+        for raw in _block_lines(data, count):
+            message = raw[20:] if _STAMP_BYTES.match(raw) else _split_stamp_bytes(raw)[1]
+            if message in seen:
+                continue
+            if self._remember(message):
+                seen.add(message)
+            fresh.append(raw)  # (learnt with its time, as `learn` does)
+        if not fresh:
+            return
+        blob = b"\n".join(fresh)
+        found: list[
+            tuple[int, int, str, str]
+        ] = []  # (line, rule, value, kind), in the order `learn` meets them
+        for i, rule in enumerate(self.rules):
+            if not rule.learn:
+                continue
+            if rule.on_block is None:  # (a pattern only Python's re runs, or one bound to the text's ends)
+                for n, raw in enumerate(fresh):
+                    text = raw.decode()
+                    found.extend(
+                        (n, i, value, rule.kind) for _, value in _values(rule, text) if rule.may_match(text)
+                    )
+                continue
+            if not rule.may_match_bytes(blob):
+                continue
+            line_of = _LineOf(blob)
+            try:
+                for spans in _spans(rule.on_block, blob):
+                    (lo, hi), (start, end) = spans[0], spans[rule.group]
+                    if _stands(rule, blob, lo, hi, start, end):
+                        found.append((line_of(lo), i, blob[start:end].decode(), rule.kind))
+            except _Crossing:  # learnt line by line
+                for raw in fresh:
+                    self._learn(raw.decode(), frozenset())
+                return
+        found.sort(key=lambda f: (f[0], f[1]))  # stable: within a line and rule, in match order
+        for _, _, value, kind in found:
+            if len(value) >= 2 and not is_token(value):
+                self.learned.setdefault(value, kind)
+
+    def block(self, data: bytes, count: int) -> bytes:
+        """The `count` lines of a clean block, redacted as `line` redacts each, each ending with
+        a line end."""
+        out: list[bytes] = []
+        todo: dict[bytes, list[int]] = {}  # a message not in the memo -> where its lines are in `out`
+        done, counts = self._done_bytes, self.counts
+        stamped = _STAMP_BYTES.match
+        for raw in _block_lines(data, count):
+            stamp, message = (raw[:20], raw[20:]) if stamped(raw) else _split_stamp_bytes(raw)
+            hit = done.get(message)
+            if hit is None:
+                todo.setdefault(message, []).append(len(out))
+                out.append(stamp)
+                continue
+            out.append(stamp + hit[0])
+            for kind, n in hit[1]:
+                counts[kind] = counts.get(kind, 0) + n
+        if todo:
+            messages = list(todo)
+            for message, (redacted, delta) in zip(messages, self._redact_many(messages), strict=True):
+                if self._remember(message):
+                    done[message] = (redacted, delta)
+                for at in todo[message]:
+                    out[at] += redacted
+                    for kind, n in delta:
+                        counts[kind] = counts.get(kind, 0) + n
+        out.append(b"")
+        return b"\n".join(out)
+
+    def _redact_many(self, messages: list[bytes]) -> list[tuple[bytes, tuple[tuple[str, int], ...]]]:
+        """Each message redacted (as `_redact`), with its counts: the rules run over them all
+        joined by line ends (see above); line by line where that cannot be."""
+        blob = b"\n".join(messages)
+        deltas: list[dict[str, int]] = [{} for _ in messages]
+        for rule in self.rules:
+            if rule.on_block is None:
+                return self._each(messages)
+            if not rule.may_match_bytes(blob):
+                continue
+            swapped = _BlockSwap(self, rule, blob)
+            try:
+                new = _sub_spans(rule.on_block, blob, swapped)
+            except _Crossing:
+                return self._each(messages)
+            swapped.count(deltas)
+            blob = new
+        if self._words_bytes is not None:
+            words = _BlockWords(self, blob)
+            blob = _sub_spans(self._words_bytes, blob, words)
+            words.count(deltas)
+        elif self._words is not None:
+            return self._each(messages)
+        parts = blob.split(b"\n")
+        if len(parts) != len(messages):  # pragma: no cover - a token never holds a line end
+            return self._each(messages)
+        return [(part, tuple(delta.items())) for part, delta in zip(parts, deltas, strict=True)]
+
+    def _each(self, messages: list[bytes]) -> list[tuple[bytes, tuple[tuple[str, int], ...]]]:
+        out = []
+        for message in messages:
+            self._delta = {}
+            out.append((self._redact(message.decode(), frozenset()).encode(), tuple(self._delta.items())))
+        return out
 
 
 _UNANCHORED = getattr(getattr(re2, "_Anchor", None), "UNANCHORED", None)
@@ -437,6 +595,122 @@ def _sub_spans(pattern: Any, data: bytes, swap: Callable[[bytes, list[tuple[int,
     return b"".join(pieces)
 
 
+class _Crossing(Exception):
+    """A match ran across a line end: the lines are redacted one by one."""
+
+
+class _LineOf:
+    """The line number (from 0) of each offset, offsets given in increasing order, in lines
+    joined by line ends (the line ends between one offset and the next are counted)."""
+
+    def __init__(self, blob: bytes) -> None:
+        self.blob, self.pos, self.no = blob, 0, 0
+
+    def __call__(self, offset: int) -> int:
+        self.no += self.blob.count(b"\n", self.pos, offset)
+        self.pos = offset
+        return self.no
+
+
+def _line_around(blob: bytes, lo: int, hi: int) -> tuple[int, int]:
+    """Where the line holding blob[lo:hi] starts and ends."""
+    end = blob.find(b"\n", hi)
+    return blob.rfind(b"\n", 0, lo) + 1, len(blob) if end < 0 else end
+
+
+def _stands(rule: Rule, blob: bytes, lo: int, hi: int, start: int, end: int) -> bool:
+    """Is the value blob[start:end] of a match blob[lo:hi] of `rule`, in lines joined by line
+    ends, one that running the rule on its line alone would take: not empty, in a line holding
+    one of the rule's literals (its pre-check), not left alone (`not_after`; a line's first
+    character follows nothing)? Raises _Crossing for a match across a line end."""
+    if blob.find(b"\n", lo, hi) >= 0:
+        raise _Crossing
+    if start >= end:
+        return False
+    if rule.literal_bytes:
+        for lit in rule.literal_bytes:
+            if blob.find(lit, lo, hi) >= 0:  # in the match (the usual case), so in its line
+                break
+        else:
+            ls, le = _line_around(blob, lo, hi)
+            if not any(blob.find(lit, ls, le) >= 0 for lit in rule.literal_bytes):
+                return False
+    return not (rule.not_after and start > 0 and blob[start - 1] != 10 and rule.left_alone(blob, start))
+
+
+class _BlockSwap:
+    """Redactor._swap_spans for a rule run over lines joined by line ends; counts are kept per
+    line and given to `count` once the run is through (a crossing match undoes the run)."""
+
+    def __init__(self, red: Redactor, rule: Rule, blob: bytes) -> None:
+        self.red, self.rule, self.line_of = red, rule, _LineOf(blob)
+        self.lines: list[int] = []
+
+    def __call__(self, data: bytes, spans: list[tuple[int, int]]) -> bytes:
+        rule = self.rule
+        (lo, hi), (start, end) = spans[0], spans[rule.group]
+        if not _stands(rule, data, lo, hi, start, end):
+            return data[lo:hi]
+        token = self.red.token_for(rule.kind, data[start:end])
+        if token is None:
+            return data[lo:hi]
+        self.lines.append(self.line_of(lo))
+        return data[lo:start] + token + data[end:hi]
+
+    def count(self, deltas: list[dict[str, int]]) -> None:
+        kind = self.rule.kind
+        for line in self.lines:
+            deltas[line][kind] = deltas[line].get(kind, 0) + 1
+
+
+class _BlockWords:
+    """The learned words (Redactor._word) over lines joined by line ends, counted per line."""
+
+    def __init__(self, red: Redactor, blob: bytes) -> None:
+        self.red, self.line_of = red, _LineOf(blob)
+        self.found: list[tuple[int, str]] = []
+
+    def __call__(self, data: bytes, spans: list[tuple[int, int]]) -> bytes:
+        lo, hi = spans[0]
+        word = self.red.word_for(data[lo:hi])
+        if word is None:
+            return data[lo:hi]
+        self.found.append((self.line_of(lo), word[1]))
+        return word[0]
+
+    def count(self, deltas: list[dict[str, int]]) -> None:
+        for line, kind in self.found:
+            deltas[line][kind] = deltas[line].get(kind, 0) + 1
+
+
+def _block_lines(data: bytes, count: int) -> list[bytes]:
+    """The `count` lines of a clean block, without their line ends (as iter_lines reads them)."""
+    lines = data.split(b"\n")
+    if len(lines) > count:
+        lines.pop()
+    if b"\r" not in data:
+        return lines
+    return [raw[:-1] if raw.endswith(b"\r") else raw for raw in lines]
+
+
+_STAMP_BYTES = re.compile(
+    rb"\d{4}\.[\x00-\x7f]{2}\.[\x00-\x7f]{2}[ T][\x00-\x7f]{2}:[\x00-\x7f]{2}:[\x00-\x7f]{2} (?=[\x00-\xff])"
+)
+"""What _split_stamp takes for a stamp, in a line whose first 20 bytes are ASCII (and that goes
+on after them)."""
+
+
+def _split_stamp_bytes(raw: bytes) -> tuple[bytes, bytes]:
+    """_split_stamp for the bytes of a line (the usual stamped line is told by _STAMP_BYTES
+    alone: the callers try it first)."""
+    if len(raw) > 20 and not raw.isascii() and not raw[:20].isascii():
+        stamp, message = _split_stamp(raw.decode())  # characters and bytes do not line up
+        return stamp.encode(), message.encode()
+    if _STAMP_BYTES.match(raw):
+        return raw[:20], raw[20:]
+    return b"", raw
+
+
 def _values(rule: Rule, text: str) -> Iterator[tuple[Any, str]]:
     """Each match of `rule` in `text` with its non-empty value (its `v` group), unless the
     rule leaves it alone (`not_after`)."""
@@ -477,25 +751,13 @@ def _lines(src: SourceFile) -> Iterator[str]:
 
 
 Absent = frozenset[int]
-"""Rules (by index) none of whose literals is in a block of lines: no line of it, as read,
-can match them."""
+"""Rules (by index) none of whose literals is in a line's block: the line, as read, cannot match
+them (Redactor.line)."""
 
 
-def _lines_with_absent(src: SourceFile, rules: tuple[Rule, ...]) -> Iterator[tuple[str, Absent]]:
-    """Each line, with the rules whose literals are absent from its (clean) block."""
+def _chunks(src: SourceFile) -> Iterator[Chunk]:
     stream, _ = as_utf8_stream(src.stream)
-    for chunk in iter_chunks(stream, Damage()):
-        absent = (
-            frozenset(
-                i
-                for i, rule in enumerate(rules)
-                if rule.literal_bytes and not rule.may_match_bytes(chunk.data)
-            )
-            if chunk.lines is None  # clean: the lines are its bytes decoded
-            else frozenset()
-        )
-        for line in chunk.iter_lines():
-            yield line.text, absent
+    return iter_chunks(stream, Damage())
 
 
 def redact(
@@ -514,37 +776,27 @@ def redact(
     result = Result()
     for src in _text_sources(paths, limits, []):  # pass 1: learn the identifying values
         red.learn(src.path)
-        for text, absent in _lines_with_absent(src, red.rules):
-            red.learn(text, absent)
+        for chunk in _chunks(src):
+            if chunk.lines is None:  # clean: its lines are its bytes
+                red.learn_block(chunk.data, chunk.count)
+            else:
+                for line in chunk.lines:
+                    red.learn(line.text)
     red.freeze()
     total = BundleReader.total_bytes(paths)
     dumps: list[SourceFile] = []
     reader = BundleReader(limits)
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for src in _text_sources(paths, limits, result.left_out, dumps, reader):  # pass 2: write
-            head: list[tuple[str, Absent]] = []
-            lines = _lines_with_absent(src, red.rules)
-            for pair in lines:
-                head.append(pair)
-                if len(head) >= SNIFF_LINES:
-                    break
             member = red.path(f"{src.input_name}/{src.path}")
             with zf.open(member, "w") as fh:
-                count = 0
-                batch: list[
-                    str
-                ] = []  # written a few hundred lines at a time (a write costs more than a line)
-                for text, absent in chain(head, lines):
-                    batch.append(red.line(text, absent))
-                    if len(batch) == 512:
-                        fh.write(("\n".join(batch) + "\n").encode("utf-8"))
-                        count += len(batch)
-                        batch.clear()
-                if batch:
-                    fh.write(("\n".join(batch) + "\n").encode("utf-8"))
-                    count += len(batch)
+                for chunk in _chunks(src):
+                    if chunk.lines is None:
+                        fh.write(red.block(chunk.data, chunk.count))
+                    else:
+                        fh.write("".join(red.line(line.text) + "\n" for line in chunk.lines).encode("utf-8"))
+                    result.lines += chunk.count
             result.files += 1
-            result.lines += count
             if progress is not None:
                 progress(reader.position(), total, src.display)
         for dump in dumps:  # the name (and, from a zip, the time) is what the diagnosis reads

@@ -373,7 +373,9 @@ class Pool:
         """Hand over the results of the files submitted so far (all, or up to the last one of
         `family`), in submission order. The files still waiting are shared: the workers take
         them first read first, this process the last one left, until none is left."""
-        last = max((i for i, t in enumerate(self._pending) if family is None or t.family == family), default=-1)
+        last = max(
+            (i for i, t in enumerate(self._pending) if family is None or t.family == family), default=-1
+        )
         tasks = list(islice(self._pending, last + 1))
         while True:
             self._feed(tasks)

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from finesse_logscan import scan
 from finesse_logscan.cli import cli
@@ -292,3 +294,43 @@ def test_an_object_id_before_an_address_is_not_taken_for_a_jid(tmp_path: Path) -
     assert "3000173" not in second and "fin1a.example.com" not in second
     assert "2d5a26" not in {v["value"] for v in names.mapping().values()}
     assert check([str(out)]) == []
+
+
+_LINES = [
+    "2026.03.04 08:00:01 REQUEST /http-bind/ on x@2d5a26@10.10.20.11:7443<->10.30.1.59:61853",
+    "2026.03.04 08:00:01 consumeResponse: x address: 3000173@fin1a.example.com/desktop id: ab",
+    "2026.03.04 08:00:02 Session (id=ab) was last active 0 ms ago: 3000173@fin1a.example.com/desktop",
+    "0000000022: 10.10.20.11: Mar 04 2026 08:00:14.003 -0600: %CCBU_x-6-XMPP: %[node=/finesse/api/User/3000435]"
+    "[payload=&lt;extension&gt;10435&lt;/extension&gt;&lt;firstName&gt;Ann&lt;/firstName&gt;]: done",
+    "agentID=1001003, agentExtension=1003, ANI=+14085551234 mail jsmith@corp.example.com",
+    "UsEr=jdoe: none of the pre-check's literals in this line",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/120.0 Safari/537",
+    "<name>Ann", "Lee</name> a name across two lines", "&lt;lastName&gt;Lee",
+    "@10.1.2.3 right after an at sign", "10.1.2.4 at a line's start", "2026.03.04 08:00:03 \u00e9t\u00e9 1001003",
+    "2026.03.04 \u00e9 08:00:03 x", "2026.03.04 08:00:04 ", "x\r", "", "Agent 1001003 still unavailable",
+    "Feb  3 10:00:00 fin1a local7 3: 12: fin1a.example.com: %UC_X: [NodeID=fin1a]",
+]  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(_LINES), min_size=1, max_size=30))
+def test_a_block_is_redacted_as_each_of_its_lines(rows: list[str]) -> None:
+    """Redactor.block (each rule run once over a block's new messages joined by line ends) and
+    learn_block give what line and learn give line by line: same text, same counts, same
+    learned values and kinds, whatever the lines (matches across a line end, `^`/`$`, a rule
+    whose literals are in the block but not in the line, a value at a line's start after
+    not_after's '@' on the line before, a stamp with non-ASCII characters)."""
+    data = "".join(r + "\n" for r in rows).encode()
+    rows = [r.removesuffix("\r") for r in rows]  # as the lines are read
+    by_line, by_block = (Redactor(builtin_rules(), Pseudonyms(KEY)) for _ in range(2))
+    for row in rows:
+        by_line.learn(row)
+    by_block.learn_block(data, len(rows))
+    assert by_block.learned == by_line.learned
+    assert list(by_block.learned.items()) == list(by_line.learned.items())
+    by_line.freeze()
+    by_block.freeze()
+    want = "".join(by_line.line(r) + "\n" for r in rows).encode()
+    assert by_block.block(data, len(rows)) == want
+    assert by_block.counts == by_line.counts
+    assert by_block.block(data, len(rows)) == want  # again, from the memo
