@@ -334,3 +334,20 @@ def test_header_read_in_two_parts_as_one_regex(texts: list[str]) -> None:
             "seq", "mon", "day", "year", "hms", "frac", "off"
         )
         assert tail == (webservices.normalize_mnemonic(m["mn"]), m.end(), m["colon"] is not None)
+
+
+_TAG_PIECES = [
+    "%[", "[", "]", "=", " ", "agentid", "Agent ID", "agent_id", "USR", "user", "login id", "LoginId", "login_id",
+    "cti_message", "x", "5", ", agentID=3000173", "[agentid=", "[ usr =", ": text", "%[agentid=5]",
+    "%[ Agent ID =7]", "[usr=x]", "[Login_Id=a]", "%[cti_message=CTIAgentStateEvent [agentID=1, x=[]]]",
+]  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_TAG_PIECES), max_size=20).map("".join))
+def test_tags_are_split_whenever_they_may_name_the_agent(body: str) -> None:
+    """_decoded_cti splits a message's tags only where _may_tag_agent says one of _agent's keys
+    may be there: where it says not, none is."""
+    tags, _ = webservices.split_tags(body)
+    if not webservices._may_tag_agent(body):
+        assert not any(tags.get(key) is not None for key in webservices._AGENT_TAGS)

@@ -142,11 +142,27 @@ def parse_chunks(chunks: Iterable[Chunk], ctx: FileContext) -> Iterator[Event]:
     everywhere = any("\n" in lit for lit in literals)  # one may span lines
     for chunk in chunks:
         reader.signatures = everywhere or chunk.lines is not None or holds(chunk.data)
-        for line in chunk.iter_lines():
-            got = reader.line(line.no, line.text)
+        if chunk.lines is not None:
+            for line in chunk.lines:
+                got = reader.line(line.no, line.text)
+                if got:
+                    yield from got
+            continue
+        for no, text in enumerate(_clean_lines(chunk), chunk.first):  # (no Line object each)
+            got = reader.line(no, text)
             if got:
                 yield from got
     yield from reader.finish()
+
+
+def _clean_lines(chunk: Chunk) -> list[str]:
+    """The lines of a clean chunk, as Chunk.iter_lines gives their text: decoded at once."""
+    lines = chunk.data.decode("utf-8").split("\n")
+    if len(lines) > chunk.count:  # the piece after the final line end is empty
+        lines.pop()
+    if b"\r" in chunk.data:
+        return [text[:-1] if text.endswith("\r") else text for text in lines]
+    return lines
 
 
 def _literal_finder(literals: Iterable[str]) -> Callable[[bytes], bool]:
@@ -305,8 +321,19 @@ def _ev(rec: _Record, ctx: FileContext, kind: Kind, agent: str | None, **attrs: 
 _AGENT_WORD = re.compile(r"\bagent\s+(?:id\s+)?(?P<id>\d{3,})\b", re.I)
 
 
+_AGENT_TAGS = ("agentid", "agent_id", "usr", "user", "loginid", "login_id")
+_AGENT_TAG_OPENINGS = tuple(f"[{key}=" for key in _AGENT_TAGS)
+
+
+def _may_tag_agent(body: str) -> bool:
+    """Might split_tags(body) give one of _agent's tag keys? (Each is some '[key=' with spaces
+    and case aside: where none is, splitting a 1.5 KB CTI message's tags is not needed.)"""
+    squashed = body.lower().replace(" ", "")
+    return any(opening in squashed for opening in _AGENT_TAG_OPENINGS)
+
+
 def _agent(tags: dict[str, str], text: str) -> str | None:
-    for key in ("agentid", "agent_id", "usr", "user", "loginid", "login_id"):
+    for key in _AGENT_TAGS:
         if tags.get(key):
             return find_agent(f"agentid={tags[key]}")
     found = find_agent(text)
@@ -392,7 +419,7 @@ def _decoded_cti(rec: _Record, ctx: FileContext, body: str) -> Iterator[Event]:
     reason = _REASON.search(flat)
     code = int(reason["code"]) if reason else None
     if name in _KEEP_STATES or code == 255:
-        tags, _ = split_tags(body)
+        tags = split_tags(body)[0] if _may_tag_agent(body) else {}
         yield _ev(rec, ctx, Kind.CTI_AGENT_STATE, _agent(tags, flat), state=name, reason_code=code)
 
 
