@@ -136,23 +136,19 @@ def _read_all(
             report_progress(reader.position(), total, current[0])
 
     read: dict[int, _Read] = {}
-    deferred: list[tuple[int, Callable[[], _Read]]] = []  # spooled files, parsed last
-    pool = workers.Pool(opts.jobs, opts.signatures_file, opts.progress)
+    pool = workers.Pool(opts.jobs, opts.signatures_file)
     try:
         for fid, src in enumerate(reader.iter_sources(paths)):
             if tick is not None:
                 current[0] = src.display
                 tick()
-            later = lambda i, f: deferred.append((i, f))  # noqa: E731
             try:
-                got = _read_source(src, fid, store, copies, pool, later, read.__setitem__, tick)
+                got = _read_source(src, fid, store, copies, pool, read.__setitem__, tick)
             except DecompressionLimitError as exc:
                 reader.notes.error(str(exc))
                 break
             if got is not None:
                 read[fid] = got
-        for fid, finish in sorted(deferred, key=lambda d: d[0]):  # while the workers work
-            read[fid] = finish()
         pool.settle()
     finally:
         pool.close()
@@ -212,15 +208,13 @@ def _read_source(
     store: EventStore,
     copies: _Copies,
     pool: workers.Pool,
-    later: Callable[[int, Callable[[], _Read]], None],
     finished: Callable[[int, _Read], None],
     tick: Callable[[], None] | None = None,
 ) -> _Read | None:
     """Read one file into the store. Its node is settled later, when every file has been seen
     (nodes.assign); the UTC offsets its lines carry are handed back for that node. None when
-    the file is parsed elsewhere or later (workers.py): a worker's result goes to `finished`
-    (in file order within its family, before any later file of the family is read), a
-    spooled file's parse to `later`, to be run once every input has been read."""
+    the file is parsed by a worker (workers.py): its result goes to `finished`, in file order
+    within its family."""
     node: str | None = node_for(src.path, src.input_name)
     source = nodes.PATH if node_from_path(src.path) else nodes.INPUT
     copies.displays[fid] = src.display
@@ -245,9 +239,9 @@ def _read_source(
             [],
         )
     file.routed(r.parser, node, source)
-    if pool.takes(r.parser) or pool.defers(r.parser):
-        return file.spooled(pool, later, finished)
-    return file.parse_here(file.chunks)
+    if pool.takes(r.parser):
+        return file.spooled(pool, finished)
+    return file.parse_here(file.chunks, pool.scans(r.parser, file.ctx) if pool.joins(r.parser) else None)
 
 
 def _read_dump(
@@ -315,29 +309,16 @@ class _TextFile:
         events = workers.parse_file(self.parser, handed, self.ctx, scans)
         return self.finish(events, self.ctx, lambda: handed.count)
 
-    def spooled(
-        self,
-        pool: workers.Pool,
-        later: Callable[[int, Callable[[], _Read]], None],
-        finished: Callable[[int, _Read], None],
-    ) -> _Read | None:
-        """Keep the file's blocks on disk, to be parsed by a worker or here at the end."""
+    def spooled(self, pool: workers.Pool, finished: Callable[[int, _Read], None]) -> _Read | None:
+        """Keep the file's blocks on disk, to be parsed by a worker (or here, `Pool.settle`)."""
         spool = pool.spool()
         try:
             for chunk in self.chunks:
                 spool.add(chunk)
-                pool.lend_ahead(spool, self.parser, self.ctx)
         except Exception as exc:  # parsed now, up to the trouble, which is then handled as always
             pool.settle(self.parser.NAME)  # after the files of its family read before it
             return self.parse_here(chain(spool.chunks(), _raise(exc)))
         self.chunks = ()
-        if pool.defers(self.parser):
-            pool.deferred_bytes += spool.size
-            scans = (
-                pool.scanning(spool, self.parser, self.ctx) if hasattr(self.parser, "parse_scanned") else None
-            )
-            later(self.fid, lambda: self.parse_here(pool.parsing(spool, self.src.display), scans))
-            return None
 
         def done(result: workers.Parsed) -> None:
             if result.error is not None:  # the worker's parser failed: as here, a warning

@@ -5,18 +5,19 @@ openfire debug.log (about 80 % of the bytes, and serial: its BOSH activity runs 
 often comes before the web services logs (most of the rest, and the slowest lines). With more
 than one job:
 
-- the main process reads every file as always (decompression, damage counts, routing), but
-  keeps the blocks of a large family's files in a `Spool` (a temporary file: memory stays
-  flat, the disk holds a copy meanwhile) instead of parsing them at once;
-- a spooled file of a family whose parser says `PARALLEL = True` (its events depend on no
-  other file's: web services) goes to a worker process as soon as it is read;
-- a spooled file of a family parsed in blocks (openfire) is joined by the main process once
-  every input has been read (its records in order: one may go on across blocks; the time
-  order), while the workers parse the rest; a worker that is free scans blocks of it (the
-  parser's `scanner`: the work that needs nothing from the blocks before), those just past
-  the one the main process scans next, and, while the file is still being read, its first
-  SCAN_AHEAD blocks. Results wait a few blocks at most: memory stays flat.
+- the main process reads every file as always (decompression, damage counts, routing);
+- a file of a family whose parser says `PARALLEL = True` (its events depend on no other
+  file's: web services) is kept in a `Spool` (a temporary file: memory stays flat, the disk
+  holds a copy meanwhile) and parsed by a worker process, or, at the end, by the main process
+  when the workers have more than they can do (`settle`);
+- a file of a family parsed in blocks (openfire: a `scanner` for the work that needs nothing
+  from the blocks before, `parse_scanned` for the join in order: a record going on across
+  blocks, the time order) is joined by the main process as it is read, while the workers scan
+  the blocks read ahead of the join (`Pool.scans`: at most LIVE_WINDOW blocks are held;
+  memory stays flat). A worker's scan of a block is handed over as its result; a worker that
+  fails leaves the block to be scanned here.
 
+The join goes first: the workers take a waiting file only when no block is to be scanned.
 Families never share state in the event store (duplicates are recognised within a family;
 only openfire events name BOSH sessions), results enter the store in file order within each
 family, and the timeline sorts events by time, file and line: the report is the same with any
@@ -31,7 +32,7 @@ import pickle
 import tempfile
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from itertools import islice
@@ -88,10 +89,18 @@ class Counted:
 
     def __iter__(self) -> Iterator[Chunk]:
         for chunk in self._chunks:
-            self.count += chunk.count
-            if self._tick is not None:
-                self._tick()
+            self.hand(chunk)
             yield chunk
+
+    def unread(self) -> Iterator[Chunk]:
+        """The chunks, not counted: for a reader ahead of its parser, which counts each chunk
+        with `hand` as the parser gets it ('after line N' stays the parser's line)."""
+        return iter(self._chunks)
+
+    def hand(self, chunk: Chunk) -> None:
+        self.count += chunk.count
+        if self._tick is not None:
+            self._tick()
 
 
 @dataclass
@@ -120,21 +129,18 @@ def _parse_in_worker(family: str, spool: Spool, ctx: FileContext) -> Parsed:
     return Parsed(events, ctx)
 
 
-SCAN_BLOCK = 4
-"""Chunks a worker scans at a time (16 MiB: about a quarter of a second of work)."""
-SCAN_AHEAD = 8
-"""Blocks of a file still being read that idle workers may scan before its join begins (their
-results wait in memory: at most this many)."""
-LEND_WINDOW = 6
-"""Blocks past the one being joined that the workers may be scanning (results wait in memory:
-at most this many)."""
+SCAN_BLOCK = 1
+"""Chunks a worker scans at a time (4 MiB: about a twentieth of a second of work, ten times
+what sending it and its scan between processes costs)."""
+LIVE_WINDOW = 6
+"""Blocks of a file being joined that are held at once: the one joined, and those read ahead of
+it for the workers to scan (memory: LIVE_WINDOW * SCAN_BLOCK chunks, and their scans)."""
 
 _SCANNERS: dict[tuple[str, str], Callable[[Chunk], object]] = {}
 
 
-def _scan_in_worker(family: str, path: str, offset: int, count: int, ctx: FileContext) -> list[object]:
-    """Scan `count` chunks of a spool file from `offset` (a block of a file being joined by the
-    main process): the parser's `scanner` results, in order."""
+def _scan_in_worker(family: str, chunks: list[Chunk], ctx: FileContext) -> list[object]:
+    """The parser's `scanner` results for a block of a file the main process joins."""
     scan = _SCANNERS.get((family, ctx.display))
     if scan is None:
         from .parsers import PARSERS
@@ -142,9 +148,7 @@ def _scan_in_worker(family: str, path: str, offset: int, count: int, ctx: FileCo
         _SCANNERS.clear()  # one file at a time
         parser = next(p for p in PARSERS if family == p.NAME)
         scan = _SCANNERS[(family, ctx.display)] = getattr(parser, "scanner")(ctx)  # noqa: B009
-    with open(path, "rb") as fh:
-        fh.seek(offset)
-        return [scan(pickle.load(fh)) for _ in range(count)]
+    return [scan(chunk) for chunk in chunks]
 
 
 def _init_worker(signatures_file: str | None) -> None:
@@ -159,19 +163,11 @@ class Spool:
         fd, self.path = tempfile.mkstemp(suffix=".chunks", dir=folder)
         self._fh: IO[bytes] | None = os.fdopen(fd, "wb")
         self.size = 0  # bytes of the file's lines
-        self.offsets: list[int] = []  # where each chunk starts in the spool file
-        self.lent: dict[int, Future[list[object]]] = {}  # blocks being scanned by workers, by number
 
     def add(self, chunk: Chunk) -> None:
         assert self._fh is not None
-        self.offsets.append(self._fh.tell())
         pickle.dump(chunk, self._fh, protocol=pickle.HIGHEST_PROTOCOL)
         self.size += len(chunk.data)
-
-    def flush(self) -> None:
-        """Let another process read what was added so far."""
-        if self._fh is not None:
-            self._fh.flush()
 
     def close(self) -> None:
         if self._fh is not None:
@@ -182,7 +178,7 @@ class Spool:
         return {"path": self.path}
 
     def __setstate__(self, state: dict[str, str]) -> None:
-        self.path, self._fh, self.size, self.offsets, self.lent = state["path"], None, 0, [], {}
+        self.path, self._fh, self.size = state["path"], None, 0
 
     def chunks(self) -> Iterator[Chunk]:
         """The chunks in order, read back one at a time; the file is removed at the end."""
@@ -212,9 +208,28 @@ class _Task:
     result: Parsed | None = None
 
 
+@dataclass
+class _Block:
+    """Chunks of a file being joined, read ahead: lent to a worker, or scanned here."""
+
+    chunks: list[Chunk]
+    lent: Future[list[object]] | None = None
+    scans: list[object] | None = None
+
+
+def _not_begun(future: Future[Parsed] | None) -> bool:
+    """Not handed to a worker, or handed and taken back before any began it."""
+    return future is None or future.cancel()
+
+
+class _Done(Exception):
+    """The end of a file read ahead (not an error)."""
+
+
 def _scans_of(future: Future[list[object]] | None) -> list[object] | None:
-    """A lent block's scans; None (scan it here) when a worker failed on it or died."""
-    if future is None:
+    """A lent block's scans; None (scan it here) when no worker has begun it yet (it is taken
+    back), or a worker failed on it or died."""
+    if future is None or future.cancel():
         return None
     try:
         return future.result()
@@ -229,12 +244,8 @@ class Pool:
         self,
         jobs: int,
         signatures_file: str | None = None,
-        progress: Callable[[int, int, str], None] | None = None,
     ) -> None:
         self.workers = max(jobs, 1) - 1
-        self._progress = progress
-        self.deferred_bytes = 0  # bytes of the spooled files this process parses at the end
-        self._parsed_bytes = 0
         self._signatures_file = signatures_file
         self._executor: ProcessPoolExecutor | None = None
         self._pending: deque[_Task] = deque()  # files for workers, in the order they were read
@@ -246,94 +257,92 @@ class Pool:
             self._folder = tempfile.TemporaryDirectory(prefix="finesse-logscan-")
         return Spool(self._folder.name)
 
-    def parsing(self, spool: Spool, display: str) -> Iterator[Chunk]:
-        """The chunks of a spooled file, parsed here: the progress bar follows them (a second
-        pass over the bar: bytes parsed of the bytes spooled)."""
-        label = "parsing " + display.rsplit("/", 1)[-1].rsplit("!", 1)[-1]
-        for chunk in spool.chunks():
-            self._parsed_bytes += len(chunk.data)
-            if self._progress is not None:
-                self._progress(self._parsed_bytes, self.deferred_bytes, label)
-            yield chunk
+    def joins(self, parser: Parser) -> bool:
+        """Are blocks of this family's files scanned by workers while they are joined here?"""
+        return self.workers > 0 and hasattr(parser, "scanner") and hasattr(parser, "parse_scanned")
 
-    def scanning(
-        self, spool: Spool, parser: Parser, ctx: FileContext
+    def scans(
+        self, parser: Parser, ctx: FileContext
     ) -> Callable[[Iterable[Chunk]], Iterator[tuple[Chunk, object]]]:
-        """For a spooled file this process joins (`parse_scanned`): pairs each of its chunks, read
-        in order, with its scan, made here or, for the blocks lent to the workers, by them.
-        Blocks within LEND_WINDOW past the one this process scans next go to the workers
-        before any waiting file (the join is the critical path), each worker running one task
-        with one more queued: results are used soon after they are made (memory stays flat)
-        and this process seldom waits."""
+        """For a file this process joins as it reads it (`parse_scanned`): pairs each of its
+        chunks, in order, with its scan, made here or by a worker. Up to LIVE_WINDOW blocks are
+        held: the one joined next, and those read ahead of it. Workers with room (one task
+        running, one queued) take the newest of them, before any waiting file; this process
+        scans the oldest: the one joined next, or, while a worker is still on that one, the
+        next not lent (its scan waits for its turn). A block no worker has begun when the join
+        reaches it is taken back. A reading error comes after the chunks read before it, as
+        it would without workers."""
         scan = getattr(parser, "scanner")(ctx)  # noqa: B009 - an optional part of a parser
-        blocks = -(-len(spool.offsets) // SCAN_BLOCK)
-        lent = spool.lent  # (lent_ahead may have lent the first blocks while the file was read)
-
-        def lend(block: int) -> None:
-            busy = self._busy(lent)
-            mine = block if block not in lent else block + 1  # the next block scanned here
-            for later in range(mine + 1, min(blocks, mine + 1 + LEND_WINDOW)):
-                if busy >= 2 * self.workers:
-                    return
-                if later not in lent:
-                    if not self._lend(spool, parser.NAME, ctx, later):
-                        return  # no workers: scanned here
-                    busy += 1
-            self._feed()  # nothing more to lend: the workers may take a file meanwhile
+        family = parser.NAME
 
         def pairs(chunks: Iterable[Chunk]) -> Iterator[tuple[Chunk, object]]:
-            it = iter(chunks)
-            for block in range(blocks):
-                lend(block)
-                scans = _scans_of(lent.pop(block, None))
-                for i, chunk in enumerate(islice(it, SCAN_BLOCK)):
-                    yield chunk, (scans[i] if scans is not None else scan(chunk))
-            for chunk in it:  # none, unless the spool changed: scanned here
-                yield chunk, scan(chunk)
+            counted = chunks if isinstance(chunks, Counted) else None
+            source = counted.unread() if counted is not None else iter(chunks)
+            ahead: deque[_Block] = deque()
+            error: BaseException | None = None
+            while True:
+                while error is None and len(ahead) < LIVE_WINDOW:
+                    block = _Block([])
+                    try:
+                        for chunk in source:
+                            block.chunks.append(chunk)
+                            if len(block.chunks) == SCAN_BLOCK:
+                                break
+                    except Exception as exc:  # raised after the chunks read before it
+                        error = exc
+                    if block.chunks:
+                        ahead.append(block)
+                    if len(block.chunks) < SCAN_BLOCK:
+                        error = error or _Done()
+                if not ahead:
+                    break
+                self._lend(ahead, family, ctx)
+                front = ahead[0]
+                while front.scans is None:
+                    if front.lent is None or front.lent.cancel():  # not lent, or taken back
+                        front.scans = [scan(chunk) for chunk in front.chunks]
+                    elif front.lent.done():
+                        front.scans = _scans_of(front.lent) or [scan(chunk) for chunk in front.chunks]
+                    else:  # a worker is on it: scan the next block not lent meanwhile, or wait
+                        other = next((b for b in ahead if b.lent is None and b.scans is None), None)
+                        if other is None:
+                            wait([front.lent], return_when=FIRST_COMPLETED)
+                        else:
+                            other.scans = [scan(chunk) for chunk in other.chunks]
+                ahead.popleft()
+                for chunk, scanned in zip(front.chunks, front.scans, strict=True):
+                    if counted is not None:
+                        counted.hand(chunk)
+                    yield chunk, scanned
+            if error is not None and not isinstance(error, _Done):
+                raise error
 
         return pairs
 
-    def lend_ahead(self, spool: Spool, parser: Parser, ctx: FileContext) -> None:
-        """Called as each chunk of a spooled file is read: for a file this process will join, a
-        block just completed goes to a worker to scan when one is idle (or has one task
-        queued), up to SCAN_AHEAD blocks (a debug.log often comes first in an archive: the
-        workers have nothing else to do while it is read); past those, or for another file,
-        a waiting file goes to an idle worker."""
-        done = len(spool.offsets)
-        if done % SCAN_BLOCK:
-            return
-        if len(spool.lent) < SCAN_AHEAD and self.defers(parser) and hasattr(parser, "scanner"):
-            if self._busy(spool.lent) < 2 * self.workers:
-                spool.flush()
-                self._lend(spool, parser.NAME, ctx, done // SCAN_BLOCK - 1)  # (else scanned at the join)
-            return
-        self._feed()  # a waiting file to an idle worker
+    def _lend(self, ahead: deque[_Block], family: str, ctx: FileContext) -> None:
+        """Hand the newest blocks read ahead (never the one joined next) to workers with room;
+        then, with room left, a waiting file."""
+        busy = self._busy(b.lent for b in ahead if b.lent is not None)
+        for block in reversed(ahead):
+            if busy >= 2 * self.workers or block is ahead[0]:
+                break
+            if block.lent is not None or block.scans is not None:
+                continue
+            try:
+                block.lent = self._started().submit(_scan_in_worker, family, block.chunks, ctx)
+            except (OSError, NotImplementedError, BrokenProcessPool):
+                return  # no workers: scanned here
+            busy += 1
+        self._feed()
 
-    def _lend(self, spool: Spool, family: str, ctx: FileContext, block: int) -> bool:
-        """Hand block number `block` of a spooled file to the workers to scan (spool.lent);
-        False where no worker process can be started or the pool is broken."""
-        start = block * SCAN_BLOCK
-        count = min(SCAN_BLOCK, len(spool.offsets) - start)
-        try:
-            spool.lent[block] = self._started().submit(
-                _scan_in_worker, family, spool.path, spool.offsets[start], count, ctx
-            )
-        except (OSError, NotImplementedError, BrokenProcessPool):
-            return False
-        return True
-
-    def _busy(self, lent: dict[int, Future[list[object]]]) -> int:
+    def _busy(self, lent: Iterable[Future[list[object]]] = ()) -> int:
         """Tasks handed to the workers and not finished."""
         working = sum(t.future is not None and not t.future.done() for t in self._pending)
-        return sum(not f.done() for f in lent.values()) + working
+        return sum(not f.done() for f in lent) + working
 
     def takes(self, parser: Parser) -> bool:
         """Is a file of this family parsed by a worker?"""
         return self.workers > 0 and bool(getattr(parser, "PARALLEL", False))
-
-    def defers(self, parser: Parser) -> bool:
-        """Is a file of this family spooled and parsed once every input has been read?"""
-        return self.workers > 0 and not self.takes(parser) and hasattr(parser, "parse_chunks")
 
     def submit(self, family: str, spool: Spool, ctx: FileContext, done: Callable[[Parsed], None]) -> None:
         """Parse a spooled file in a worker, or here (`settle`); `done` gets the result, in
@@ -344,12 +353,13 @@ class Pool:
         self._feed()
 
     def _feed(self, tasks: Iterable[_Task] | None = None) -> None:
-        """Hand waiting files to the workers, first read first, while a worker has room (one
-        task running, one queued). Where no process can be started, or the pool is broken,
-        the file is parsed here."""
-        busy = self._busy({})
+        """Hand waiting files to idle workers, first read first (one at a time each: a file
+        queued behind another could not be taken back by `settle`, as the executor passes one
+        task more than it has workers to them at once). Where no process can be started, or
+        the pool is broken, the file is parsed here."""
+        busy = self._busy()
         for task in self._pending if tasks is None else tasks:
-            if busy >= 2 * self.workers:
+            if busy >= self.workers:
                 return
             if task.future is not None or task.result is not None:
                 continue
@@ -372,16 +382,18 @@ class Pool:
     def settle(self, family: str | None = None) -> None:
         """Hand over the results of the files submitted so far (all, or up to the last one of
         `family`), in submission order. The files still waiting are shared: the workers take
-        them first read first, this process the last one left, until none is left."""
+        them first read first, this process the last one left (or one handed to the workers
+        that none has begun: it is taken back), until none is left."""
         last = max(
             (i for i, t in enumerate(self._pending) if family is None or t.family == family), default=-1
         )
         tasks = list(islice(self._pending, last + 1))
         while True:
             self._feed(tasks)
-            here = next((t for t in reversed(tasks) if t.future is None and t.result is None), None)
+            here = next((t for t in reversed(tasks) if t.result is None and _not_begun(t.future)), None)
             if here is None:
                 break
+            here.future = None
             here.result = _parse_in_worker(here.family, here.spool, here.ctx)
         for task in tasks:
             self._pending.popleft()

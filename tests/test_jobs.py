@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import gzip
 import io
+import os
 import shutil
 import tarfile
 import tempfile
@@ -228,23 +229,33 @@ def small_blocks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def test_blocks_of_a_file_joined_here_may_be_scanned_by_workers(
-    tmp_path: Path, small_blocks: list[str], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, small_blocks: list[str]
 ) -> None:
-    ahead: list[int] = []  # blocks lent while the debug.log was still being read
-    real = workers.Pool.lend_ahead
-
-    def spy(self: workers.Pool, spool: workers.Spool, *args: Any) -> None:
-        real(self, spool, *args)
-        ahead.append(len(spool.lent))
-
-    monkeypatch.setattr(workers.Pool, "lend_ahead", spy)
     root = _busy_openfire(tmp_path)
     one, three = scan([root], ScanOptions(jobs=1)), scan([root], ScanOptions(jobs=3))
-    assert max(ahead) > 1  # the workers were idle while the debug.log was read: blocks went ahead
     assert three.to_dict() == one.to_dict()
     assert _files(three) == _files(one)
     assert small_blocks.count("_scan_in_worker") > 5  # blocks were lent
     assert [d.agent for d in one.disconnects] == ["1001003"]
+
+
+def test_a_block_no_worker_has_begun_is_taken_back(
+    tmp_path: Path, small_blocks: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The join does not wait for a worker that has not begun its block: it scans it here."""
+    from concurrent.futures import Future
+
+    class Idle:  # workers that never begin anything
+        def submit(self, fn: Any, *args: Any) -> Future[Any]:
+            small_blocks.append(fn.__name__)
+            return Future()
+
+    monkeypatch.setattr(workers.Pool, "_started", lambda self: Idle())
+    root = _busy_openfire(tmp_path)
+    one = scan([root], ScanOptions(jobs=1))
+    three = scan([root], ScanOptions(jobs=3))
+    assert three.to_dict() == one.to_dict()
+    assert small_blocks.count("_scan_in_worker") > 5
 
 
 def test_a_block_a_worker_failed_on_is_scanned_here(
@@ -259,3 +270,25 @@ def test_a_block_a_worker_failed_on_is_scanned_here(
     one, three = scan([root], ScanOptions(jobs=1)), scan([root], ScanOptions(jobs=3))
     assert three.to_dict() == one.to_dict() and three.warnings == one.warnings
     assert small_blocks.count("failing") > 5
+
+
+def test_an_archive_cut_inside_a_joined_file_reads_the_same(tmp_path: Path, small_blocks: list[str]) -> None:
+    """Blocks read ahead for the workers: the error of an archive cut in the middle of the
+    debug.log still comes after the lines read before it (same events, same 'after line N')."""
+    root = Path(_busy_openfire(tmp_path / "b"))
+    debug = next(root.rglob("debug.log"))
+    with debug.open("a") as fh:  # hard to compress: the cut falls well inside the debug.log
+        for i in range(100_000):
+            fh.write(f"2026.03.04 14:40:00 scope {i} {os.urandom(24).hex()}\n")
+    whole = tmp_path / "whole.tgz"
+    with tarfile.open(whole, "w:gz") as tf:
+        tf.add(root, arcname="bundle")
+    data = whole.read_bytes()
+    cut = tmp_path / "cut.tgz"
+    cut.write_bytes(data[: len(data) * 2 // 3])
+    one, three = scan([str(cut)], ScanOptions(jobs=1)), scan([str(cut)], ScanOptions(jobs=3))
+    assert three.to_dict() == one.to_dict()
+    assert _files(three) == _files(one)
+    debug_log = next(f for f in one.files if f.path.endswith("debug.log"))
+    assert 1000 < debug_log.lines < 100_000  # read up to the cut
+    assert any("truncated" in w for w in one.warnings)
