@@ -494,7 +494,8 @@ class Redactor:
         a line end."""
         out: list[bytes] = []
         todo: dict[bytes, list[int]] = {}  # a message not in the memo -> where its lines are in `out`
-        done, counts = self._done_bytes, self.counts
+        tally: dict[tuple[tuple[str, int], ...], int] = {}  # a message's counts -> lines that had them
+        done = self._done_bytes
         stamped = _STAMP_BYTES.match
         for raw in _block_lines(data, count):
             stamp, message = (raw[:20], raw[20:]) if stamped(raw) else _split_stamp_bytes(raw)
@@ -504,8 +505,7 @@ class Redactor:
                 out.append(stamp)
                 continue
             out.append(stamp + hit[0])
-            for kind, n in hit[1]:
-                counts[kind] = counts.get(kind, 0) + n
+            tally[hit[1]] = tally.get(hit[1], 0) + 1
         if todo:
             messages = list(todo)
             for message, (redacted, delta) in zip(messages, self._redact_many(messages), strict=True):
@@ -513,8 +513,11 @@ class Redactor:
                     done[message] = (redacted, delta)
                 for at in todo[message]:
                     out[at] += redacted
-                    for kind, n in delta:
-                        counts[kind] = counts.get(kind, 0) + n
+                tally[delta] = tally.get(delta, 0) + len(todo[message])
+        counts = self.counts
+        for delta, lines in tally.items():
+            for kind, n in delta:
+                counts[kind] = counts.get(kind, 0) + n * lines
         out.append(b"")
         return b"\n".join(out)
 
