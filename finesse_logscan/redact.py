@@ -274,6 +274,7 @@ class Redactor:
         self._learnt: set[str] = set()  # messages already learnt from
         self._done_bytes: dict[bytes, tuple[bytes, tuple[tuple[str, int], ...]]] = {}  # the same, in blocks
         self._learnt_bytes: set[bytes] = set()
+        self._decided: set[bytes] = set()  # values learn_block has learned or refused: settled
         self._tokens: dict[tuple[str, bytes], bytes | None] = {}  # (kind, value) -> token_for
         self._word_tokens: dict[bytes, tuple[bytes, str] | None] = {}  # value -> word_for
         self._cached_chars = 0
@@ -474,10 +475,12 @@ class Redactor:
                 continue
             if not rule.may_match_bytes(blob):
                 continue
-            line_of = _LineOf(blob)
+            line_of, decided = _LineOf(blob), self._decided
             try:
                 for spans in _spans(rule.on_block, blob):
                     (lo, hi), (start, end) = spans[0], spans[rule.group]
+                    if blob.find(b"\n", lo, hi) < 0 and blob[start:end] in decided:
+                        continue  # learned (or refused) before this block: its first kind stands
                     if _stands(rule, blob, lo, hi, start, end):
                         found.append((line_of(lo), i, blob[start:end].decode(), rule.kind))
             except _Crossing:  # learnt line by line
@@ -488,6 +491,8 @@ class Redactor:
         for _, _, value, kind in found:
             if len(value) >= 2 and not is_token(value):
                 self.learned.setdefault(value, kind)
+            if len(self._decided) < 1_000_000:
+                self._decided.add(value.encode())
 
     def block(self, data: bytes, count: int) -> bytes:
         """The `count` lines of a clean block, redacted as `line` redacts each, each ending with
