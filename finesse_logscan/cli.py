@@ -619,6 +619,8 @@ def signatures_cmd(signatures_file: str | None, fmt: str) -> None:
 )
 @click.option("--reveal", metavar="TOKEN", help="Say what TOKEN stands for (needs --map).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar on stderr.")
+@click.option("-j", "--jobs", type=click.IntRange(1), default=None, metavar="N",
+              help="Processes learning the values at once (default: every available core). Same copy with any number.")  # fmt: skip
 def redact(
     paths: tuple[str, ...],
     output: str | None,
@@ -628,6 +630,7 @@ def redact(
     check_only: bool,
     reveal: str | None,
     quiet: bool,
+    jobs: int | None,
 ) -> None:  # fmt: skip
     """Write a shareable copy of the bundle(s) at PATHS with agents, names, extensions, phone
     numbers, e-mail addresses, host names, addresses and user agents replaced by consistent
@@ -643,7 +646,8 @@ def redact(
         elif check_only:
             _redact_check(list(paths), red.load_rules(rules_file))
         else:
-            _redact_write(list(paths), output, key_file, map_file, red.load_rules(rules_file), quiet)
+            rules = red.load_rules(rules_file)
+            _redact_write(list(paths), output, key_file, map_file, rules, quiet, jobs or available_cores())
     except red.RedactError as exc:
         raise LogscanError(str(exc)) from exc
 
@@ -678,6 +682,7 @@ def _redact_write(
     map_file: str | None,
     rules: tuple[Rule, ...],
     quiet: bool,
+    jobs: int,
 ) -> None:
     from . import redact as red
 
@@ -700,7 +705,7 @@ def _redact_write(
 
         bar = ProgressBar(sys.stderr)
     try:
-        result, names = red.redact(paths, str(out), key, rules, progress=bar)
+        result, names = red.redact(paths, str(out), key, rules, progress=bar, jobs=jobs)
     finally:
         if bar is not None:
             bar.clear()

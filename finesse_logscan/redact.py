@@ -26,18 +26,21 @@ import hmac
 import json
 import re
 import secrets
+import tempfile
 import tomllib
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from importlib import resources
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 import re2
 
+from . import workers
 from .bundle import BundleReader, SourceFile
 from .options import Limits
 from .routing import route_by_name
@@ -775,21 +778,17 @@ def redact(
     rules: tuple[Rule, ...] | None = None,
     limits: Limits | None = None,
     progress: Callable[[int, int, str], None] | None = None,
+    jobs: int = 1,
 ) -> tuple[Result, Pseudonyms]:
     """Write the redacted copy of `paths` to the zip `out`; return what was done and the
-    pseudonyms (for the mapping file)."""
+    pseudonyms (for the mapping file). With `jobs` > 1, files are learnt from in worker
+    processes too (the same values and kinds as one process learns)."""
     limits = limits or Limits()
     names = Pseudonyms(key)
     red = Redactor(rules or builtin_rules(), names)
     result = Result()
-    for src in _text_sources(paths, limits, []):  # pass 1: learn the identifying values
-        red.learn(src.path)
-        for chunk in _chunks(src):
-            if chunk.lines is None:  # clean: its lines are its bytes
-                red.learn_block(chunk.data, chunk.count)
-            else:
-                for line in chunk.lines:
-                    red.learn(line.text)
+    for value, kind in _learn_all(paths, limits, red.rules, jobs):  # pass 1: learn the identifying values
+        red.learned.setdefault(value, kind)
     red.freeze()
     total = BundleReader.total_bytes(paths)
     dumps: list[SourceFile] = []
@@ -812,6 +811,84 @@ def redact(
             zf.writestr(info, b"")
     result.replaced = dict(red.counts)
     return result, names
+
+
+class _Learner:
+    """Learns file after file, and tells what each file added: (value, kind) in the order the
+    file gave them. Given in file order to one dict's setdefault, the files' additions, made
+    by several learners, give what one learner learns from them all: a value's kind is the
+    first one found (a learner's earlier files come earlier in file order), and a message
+    learnt twice gives nothing new."""
+
+    def __init__(self, rules: tuple[Rule, ...]) -> None:
+        self.red = Redactor(rules, Pseudonyms(b""))
+
+    def file(self, path: str, chunks: Iterable[Chunk]) -> list[tuple[str, str]]:
+        red = self.red
+        before = len(red.learned)
+        red.learn(path)
+        for chunk in chunks:
+            if chunk.lines is None:  # clean: its lines are its bytes
+                red.learn_block(chunk.data, chunk.count)
+            else:
+                for line in chunk.lines:
+                    red.learn(line.text)
+        return list(islice(red.learned.items(), before, None))
+
+
+_WORKER_LEARNER: _Learner | None = None
+
+
+def _learn_in_worker(rules: tuple[Rule, ...], path: str, spool: workers.Spool) -> list[tuple[str, str]]:
+    global _WORKER_LEARNER
+    if _WORKER_LEARNER is None:
+        _WORKER_LEARNER = _Learner(rules)
+    return _WORKER_LEARNER.file(path, spool.chunks())
+
+
+def _learn_all(
+    paths: list[str], limits: Limits, rules: tuple[Rule, ...], jobs: int
+) -> Iterator[tuple[str, str]]:
+    """Pass 1: what every text file adds to the learned values, in file order. With `jobs` > 1
+    a file goes to the workers (kept in a spool file, learnt from there) when what they have
+    not finished yet is smaller than it (per worker): a debug.log read first goes to them
+    while this process learns from the files after it. The others are learnt here as they
+    are read."""
+    here = _Learner(rules)
+    if jobs <= 1:
+        for src in _text_sources(paths, limits, []):
+            yield from here.file(src.path, _chunks(src))
+        return
+    from concurrent.futures import Future, ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    added: list[list[tuple[str, str]] | Future[list[tuple[str, str]]]] = []
+    sizes: dict[Future[list[tuple[str, str]]], int] = {}
+    with tempfile.TemporaryDirectory(prefix="finesse-logscan-") as folder:
+        executor: ProcessPoolExecutor | None = None
+        try:
+            for src in _text_sources(paths, limits, []):
+                size = src.size or 0
+                if size and sum(n for f, n in sizes.items() if not f.done()) < size * (jobs - 1):
+                    spool = workers.Spool(folder)
+                    for chunk in _chunks(src):
+                        spool.add(chunk)
+                    spool.close()
+                    try:
+                        executor = executor or ProcessPoolExecutor(jobs - 1)
+                        future = executor.submit(_learn_in_worker, rules, src.path, spool)
+                        added.append(future)
+                        sizes[future] = size
+                        continue
+                    except (OSError, NotImplementedError, BrokenProcessPool):
+                        added.append(here.file(src.path, spool.chunks()))  # no workers: learnt here
+                        continue
+                added.append(here.file(src.path, _chunks(src)))
+            for a in added:
+                yield from a.result() if isinstance(a, Future) else a
+        finally:
+            if executor is not None:
+                executor.shutdown(cancel_futures=True)
 
 
 def _zip_time(src: SourceFile) -> tuple[int, int, int, int, int, int]:

@@ -337,3 +337,17 @@ def test_a_block_is_redacted_as_each_of_its_lines(rows: list[str]) -> None:
     assert by_block.block(data, len(rows)) == want
     assert by_block.counts == by_line.counts
     assert by_block.block(data, len(rows)) == want  # again, from the memo
+
+
+@pytest.mark.parametrize("bundle", ["two-node", "notification-service-crash.zip"])
+def test_learning_in_workers_gives_the_same_copy(tmp_path: Path, bundle: str) -> None:
+    """With jobs > 1 the files are learnt from by several processes: the same values with the
+    same kinds, so the same copy and the same mapping."""
+    copies = []
+    for jobs in (1, 3):
+        out = tmp_path / f"j{jobs}.zip"
+        _, names = redact([str(SAMPLES / bundle)], str(out), KEY, jobs=jobs)
+        with zipfile.ZipFile(out) as zf:
+            copies.append(({n: zf.read(n) for n in zf.namelist()}, names.mapping()))
+    assert copies[0] == copies[1]
+    assert copies[0][1]  # something was learnt and replaced
