@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given, settings
@@ -351,3 +351,41 @@ def test_tags_are_split_whenever_they_may_name_the_agent(body: str) -> None:
     tags, _ = webservices.split_tags(body)
     if not webservices._may_tag_agent(body):
         assert not any(tags.get(key) is not None for key in webservices._AGENT_TAGS)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 7200), st.sampled_from(["-0500", "-0600", "+0530", None]), st.booleans()),
+        max_size=30,
+    ),
+    st.sampled_from([1, 64, 4096]),
+)
+def test_offsets_and_times_kept_by_the_reader_are_what_each_line_gives(
+    rows: list[tuple[int, str | None, bool]], size: int
+) -> None:
+    """The reader keeps a run of equal offsets and the first/last times until a block ends:
+    the context gets the runs and times that giving it each line's would give, in order."""
+    base = datetime(2026, 3, 4, 8, 0, 0)
+    lines = []
+    want = FileContext("f", "webservices/x.log", "webservices", "n")
+    for i, (secs, off, continued) in enumerate(rows, 1):
+        local = base + timedelta(seconds=secs)
+        stamp = f"{local:%b %d %Y %H:%M:%S}.000" + (f" {off}" if off else "")
+        lines.append(f"{i:010d}: 10.1.1.1: {stamp}: %CCBU_pool-1-6-X: body")
+        if continued:
+            lines.append("  a continuation line")
+        if off:
+            minutes = (1 if off[0] == "+" else -1) * (int(off[1:3]) * 60 + int(off[3:]))
+            want.observe_offset(local, minutes, "webservices")
+            want.seen(local.replace(tzinfo=UTC) - timedelta(minutes=minutes))
+        else:
+            want.seen(local.replace(tzinfo=UTC))
+    got = FileContext("f", "webservices/x.log", "webservices", "n")
+    list(
+        webservices.parse_chunks(
+            iter_chunks(io.BytesIO("".join(x + "\n" for x in lines).encode()), Damage(), size=size), got
+        )
+    )
+    assert got.offsets == want.offsets
+    assert (got.first, got.last) == (want.first, want.last)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import re2
 
@@ -152,6 +153,7 @@ def parse_chunks(chunks: Iterable[Chunk], ctx: FileContext) -> Iterator[Event]:
             got = reader.line(no, text)
             if got:
                 yield from got
+        reader.flush()
     yield from reader.finish()
 
 
@@ -189,9 +191,11 @@ class _Reader:
         self.prev_seq: int | None = None
         self.epoch_checked = False
         self.startup = ctx.path.lower().endswith(".startup.log")
-        self.times: dict[tuple[str | None, ...], _Time] = {}
+        self.times: dict[str, _Time] = {}  # a header time as written -> what it says
         self.mnemonics: dict[str, tuple[str, int, bool] | tuple[()]] = {}  # see _HEAD_MNEMONIC
         self.signatures = True  # may the records read now hold a signature literal?
+        self.run: list[Any] | None = None  # [offset, earliest, latest local time] not yet in ctx
+        self.seen: list[datetime] | None = None  # [first, last] UTC time not yet in ctx
 
     def line(self, no: int, text: str) -> list[Event] | None:
         ctx = self.ctx
@@ -205,12 +209,12 @@ class _Reader:
             else:
                 ctx.bad()
             return None
-        key = m.group("mon", "day", "year", "hms", "frac", "off")
-        when = self.times.get(key)
+        stamp = _stamp(text, m)  # (the same text reads as the same time)
+        when = self.times.get(stamp)
         if when is None:
-            when = self.times[key] = _header_time(*key)
+            when = self.times[stamp] = _header_time(*m.group("mon", "day", "year", "hms", "frac", "off"))
             if len(self.times) > 4096:  # a few per second of log: keep the recent ones
-                self.times = {key: when}
+                self.times = {stamp: when}
         local, off, utc = when
         if local is None:
             ctx.bad()
@@ -222,23 +226,37 @@ class _Reader:
             ctx.warn(f"line {no}: no UTC offset on a web services line; taken as UTC")
             off, utc = 0, to_utc(local, 0)
         else:
-            ctx.observe_offset(local, off, NAME)
+            run = self.run
+            if run is not None and run[0] == off:  # ctx.observe_offset, kept here until `flush`
+                if local < run[1]:
+                    run[1] = local
+                elif local > run[2]:
+                    run[2] = local
+            else:
+                self.flush_offsets()
+                self.run = [off, local, local]
         assert utc is not None
-        ctx.seen(utc)
+        seen = self.seen
+        if seen is None:  # ctx.seen, kept here until `flush`
+            self.seen = [utc, utc]
+        elif utc < seen[0]:
+            seen[0] = utc
+        elif utc > seen[1]:
+            seen[1] = utc
         seq = int(m["seq"]) if m["seq"] else None
         prev_seq = self.prev_seq
         if seq is not None and prev_seq is not None and seq < prev_seq and seq <= 10:
             out = out or []
-            out.append(Event(utc, _stamp(text, m), ctx.display, no, NAME, Kind.WEBSERVICES_RESTARTED, node=ctx.node,
+            out.append(Event(utc, stamp, ctx.display, no, NAME, Kind.WEBSERVICES_RESTARTED, node=ctx.node,
                              attrs={"detail": f"sequence number reset from {prev_seq} to {seq}"}))  # fmt: skip
         if self.startup:
             out = out or []
-            out.append(Event(utc, _stamp(text, m), ctx.display, no, NAME, Kind.WEBSERVICES_RESTARTED, node=ctx.node,
+            out.append(Event(utc, stamp, ctx.display, no, NAME, Kind.WEBSERVICES_RESTARTED, node=ctx.node,
                              attrs={"detail": "web services started (.startup.log)"}))  # fmt: skip
             self.startup = False
         self.prev_seq = seq if seq is not None else prev_seq
         mn, end, colon = tail
-        self.rec = _Record(no, utc, off, _stamp(text, m), mn, text[end:] if colon else "", self.signatures)
+        self.rec = _Record(no, utc, off, stamp, mn, text[end:] if colon else "", self.signatures)
         if not self.epoch_checked and "CTI_MSG_RECEIVED" in text:
             self.epoch_checked = _check_epoch(self.rec, text, ctx)
         return out
@@ -260,7 +278,25 @@ class _Reader:
             self.mnemonics[key] = found
         return (found[0], start + found[1], found[2]) if found else None
 
+    def flush_offsets(self) -> None:
+        """Give the context the run of equal offsets kept here (ctx.observe_offset of its
+        earliest and latest local times)."""
+        if self.run is not None:
+            off, lo, hi = self.run
+            self.ctx.observe_offset(lo, off, NAME)
+            self.ctx.observe_offset(hi, off, NAME)
+            self.run = None
+
+    def flush(self) -> None:
+        """Give the context what is kept here: the offsets seen, the first and last times."""
+        self.flush_offsets()
+        if self.seen is not None:
+            self.ctx.seen(self.seen[0])
+            self.ctx.seen(self.seen[1])
+            self.seen = None
+
     def finish(self) -> list[Event]:
+        self.flush()
         rec, self.rec = self.rec, None
         return (_events(rec, self.ctx) if rec is not None else None) or []
 
