@@ -188,6 +188,11 @@ class Pseudonyms:
         found = self.tokens.get((kind, value))
         if found is not None:
             return found
+        if kind == "user_agent":  # the browser and its version, shared by all its user agents
+            cand = _browser_only(value)
+            self.tokens[(kind, value)] = cand
+            self.taken.setdefault(cand, (kind, value))
+            return cand
         salt = 0
         while True:
             cand = self._make(kind, value, salt)
@@ -203,7 +208,8 @@ class Pseudonyms:
         if kind in ("agent", "extension", "phone") and value.lstrip("+").replace("-", "").isdigit():
             digits = "".join(str(b % 10) for b in d)
             body = value.lstrip("+")
-            out = str(d[0] % 9 + 1) + digits[1 : len(body)]
+            # same length; a digit more after each 64 tries (short numbers have few tokens)
+            out = str(d[0] % 9 + 1) + digits[1 : len(body) + salt // 64]
             return ("+" if value.startswith("+") else "") + out
         if kind == "agent":
             return f"agent-{d.hex()[:6]}"
@@ -219,8 +225,6 @@ class Pseudonyms:
             octets = value.split(".")
             net = self._digest("ip", ".".join(octets[:3]), salt)  # one /24 -> one pseudo /24
             return f"100.{64 + net[0] % 64}.{net[1]}.{octets[3]}"
-        if kind == "user_agent":
-            return _browser_only(value)
         raise RedactError(f"no pseudonym for kind {kind}")
 
     def mapping(self) -> dict[str, dict[str, str]]:
