@@ -136,7 +136,7 @@ def _read_all(
             report_progress(reader.position(), total, current[0])
 
     read: dict[int, _Read] = {}
-    pool = workers.Pool(opts.jobs, opts.signatures_file)
+    pool = workers.Pool(opts.jobs, opts.signatures_file, opts.progress)
     try:
         for fid, src in enumerate(reader.iter_sources(paths)):
             if tick is not None:

@@ -244,8 +244,10 @@ class Pool:
         self,
         jobs: int,
         signatures_file: str | None = None,
+        progress: Callable[[int, int, str], None] | None = None,
     ) -> None:
         self.workers = max(jobs, 1) - 1
+        self._progress = progress
         self._signatures_file = signatures_file
         self._executor: ProcessPoolExecutor | None = None
         self._pending: deque[_Task] = deque()  # files for workers, in the order they were read
@@ -388,6 +390,7 @@ class Pool:
             (i for i, t in enumerate(self._pending) if family is None or t.family == family), default=-1
         )
         tasks = list(islice(self._pending, last + 1))
+        self._show(tasks)
         while True:
             self._feed(tasks)
             here = next((t for t in reversed(tasks) if t.result is None and _not_begun(t.future)), None)
@@ -395,9 +398,19 @@ class Pool:
                 break
             here.future = None
             here.result = _parse_in_worker(here.family, here.spool, here.ctx)
+            self._show(tasks)
         for task in tasks:
             self._pending.popleft()
             task.done(task.result if task.result is not None else self._result(task))
+            self._show(tasks)
+
+    def _show(self, tasks: list[_Task]) -> None:
+        """The progress bar's last pass: bytes of the files parsed of those being settled."""
+        if self._progress is None or not tasks:
+            return
+        done = sum(t.spool.size for t in tasks if t.result is not None or (t.future and t.future.done()))
+        files = f"{len(tasks)} file" + ("s" if len(tasks) > 1 else "")
+        self._progress(done, sum(t.spool.size for t in tasks), f"parsing {files}")
 
     @staticmethod
     def _result(task: _Task) -> Parsed:
