@@ -292,3 +292,12 @@ def test_an_archive_cut_inside_a_joined_file_reads_the_same(tmp_path: Path, smal
     debug_log = next(f for f in one.files if f.path.endswith("debug.log"))
     assert 1000 < debug_log.lines < 100_000  # read up to the cut
     assert any("truncated" in w for w in one.warnings)
+
+
+def test_the_files_parsed_at_the_end_move_the_progress_bar() -> None:
+    seen: list[tuple[int, int, str]] = []
+    opts = ScanOptions(jobs=3, progress=lambda pos, total, label: seen.append((pos, total, label)))
+    scan([str(SAMPLES / "client-side")], opts)
+    last = [s for s in seen if s[2].startswith("parsing ")]
+    assert last and last[-1][0] == last[-1][1] > 0  # to the end of the files being settled
+    assert [s[0] for s in last] == sorted(s[0] for s in last)
