@@ -74,9 +74,15 @@ class Rule:
     when it cannot be: RE2 refused it, or it says \\A or \\z): see Redactor.block."""
 
     literal_bytes: tuple[bytes, ...] = field(init=False, repr=False, compare=False)
+    literal_finder: Any = field(init=False, repr=False, compare=False)
+    """The literals as one RE2 alternation (a DFA: one scan of a block for them all), when
+    there are several."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "literal_bytes", tuple(lit.encode() for lit in self.literals))
+        several = len(self.literal_bytes) > 1
+        finder = _fast(b"|".join(re.escape(lit) for lit in self.literal_bytes)) if several else None
+        object.__setattr__(self, "literal_finder", finder)
 
     def left_alone(self, text: str | bytes, start: int) -> bool:
         """Is the value starting at `start` right after a `not_after` character?"""
@@ -100,6 +106,12 @@ class Rule:
             if lit in data:
                 return True
         return False
+
+    def may_match_block(self, data: bytes) -> bool:
+        """may_match_bytes for a block of lines: one scan for all the literals."""
+        if self.literal_finder is None:
+            return self.may_match_bytes(data)
+        return self.literal_finder.search(data) is not None
 
 
 def parse_rules(text: str, source: str = "built-in") -> tuple[Rule, ...]:
@@ -480,7 +492,7 @@ class Redactor:
                         (n, i, value, rule.kind) for _, value in _values(rule, text) if rule.may_match(text)
                     )
                 continue
-            if not rule.may_match_bytes(blob):
+            if not rule.may_match_block(blob):
                 continue
             line_of, decided = _LineOf(blob), self._decided
             try:
@@ -541,7 +553,7 @@ class Redactor:
         for rule in self.rules:
             if rule.on_block is None:
                 return self._each(messages)
-            if not rule.may_match_bytes(blob):
+            if not rule.may_match_block(blob):
                 continue
             swapped = _BlockSwap(self, rule, blob)
             try:
