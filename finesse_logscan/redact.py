@@ -859,7 +859,7 @@ def _learn_in_worker(rules: tuple[Rule, ...], path: str, spool: workers.Spool) -
     global _WORKER_LEARNER
     if _WORKER_LEARNER is None:
         _WORKER_LEARNER = _Learner(rules)
-    return _WORKER_LEARNER.file(path, spool.chunks())
+    return _WORKER_LEARNER.file(path, spool.chunks(keep=True))  # (kept: learnt here if this process dies)
 
 
 def _learn_all(
@@ -880,6 +880,7 @@ def _learn_all(
 
     added: list[list[tuple[str, str]] | Future[list[tuple[str, str]]]] = []
     sizes: dict[Future[list[tuple[str, str]]], int] = {}
+    sent: dict[Future[list[tuple[str, str]]], tuple[str, workers.Spool]] = {}
     with tempfile.TemporaryDirectory(prefix="finesse-logscan-") as folder:
         executor: ProcessPoolExecutor | None = None
         try:
@@ -894,14 +895,21 @@ def _learn_all(
                         executor = executor or ProcessPoolExecutor(jobs - 1)
                         future = executor.submit(_learn_in_worker, rules, src.path, spool)
                         added.append(future)
-                        sizes[future] = size
+                        sizes[future], sent[future] = size, (src.path, spool)
                         continue
                     except (OSError, NotImplementedError, BrokenProcessPool):
                         added.append(here.file(src.path, spool.chunks()))  # no workers: learnt here
                         continue
                 added.append(here.file(src.path, _chunks(src)))
             for a in added:
-                yield from a.result() if isinstance(a, Future) else a
+                if not isinstance(a, Future):
+                    yield from a
+                    continue
+                try:
+                    yield from a.result()
+                except BrokenProcessPool:  # a worker died (killed, out of memory): learnt here,
+                    path, spool = sent[a]  # by a learner of its own (all the file gives, in order)
+                    yield from _Learner(rules).file(path, spool.chunks(keep=True))
         finally:
             if executor is not None:
                 executor.shutdown(cancel_futures=True)

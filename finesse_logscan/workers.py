@@ -180,20 +180,27 @@ class Spool:
     def __setstate__(self, state: dict[str, str]) -> None:
         self.path, self._fh, self.size = state["path"], None, 0
 
-    def chunks(self) -> Iterator[Chunk]:
-        """The chunks in order, read back one at a time; the file is removed at the end."""
+    def chunks(self, keep: bool = False) -> Iterator[Chunk]:
+        """The chunks in order, read back one at a time; the file is removed at the end (unless
+        `keep`: its folder is removed by its owner)."""
         self.close()
+        if keep:
+            yield from self._read()
+            return
         try:
-            with open(self.path, "rb") as fh:
-                while True:
-                    try:
-                        chunk = pickle.load(fh)
-                    except EOFError:
-                        return
-                    yield chunk
+            yield from self._read()
         finally:
             with contextlib.suppress(OSError):
                 os.unlink(self.path)
+
+    def _read(self) -> Iterator[Chunk]:
+        with open(self.path, "rb") as fh:
+            while True:
+                try:
+                    chunk = pickle.load(fh)
+                except EOFError:
+                    return
+                yield chunk
 
 
 @dataclass

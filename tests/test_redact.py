@@ -381,3 +381,36 @@ def test_a_redacted_copy_can_be_redacted_again(tmp_path: Path) -> None:
     redact([str(root)], str(once), KEY)
     redact([str(once)], str(twice), KEY)
     assert check([str(twice)]) == []
+
+
+def test_a_worker_that_dies_while_learning_leaves_its_file_to_be_learnt_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+
+    from finesse_logscan import redact as redact_module
+
+    sent: list[object] = []
+
+    class Dying:
+        def __init__(self, *args: object) -> None:
+            pass
+
+        def submit(self, *args: object) -> Future[object]:
+            sent.append(args[0])
+            future: Future[object] = Future()
+            future.set_exception(BrokenProcessPool("a worker died"))
+            return future
+
+        def shutdown(self, **kwargs: object) -> None:
+            pass
+
+    one = tmp_path / "one.zip"
+    redact([str(SAMPLES / "two-node")], str(one), KEY, jobs=1)
+    monkeypatch.setattr("concurrent.futures.ProcessPoolExecutor", Dying)
+    dying = tmp_path / "dying.zip"
+    redact_module.redact([str(SAMPLES / "two-node")], str(dying), KEY, jobs=3)
+    with zipfile.ZipFile(one) as a, zipfile.ZipFile(dying) as b:
+        assert {n: a.read(n) for n in a.namelist()} == {n: b.read(n) for n in b.namelist()}
+    assert sent  # files were given to the (dying) workers
