@@ -128,7 +128,7 @@ class EventStore:
         runs, spans, gap, ago = self._runs, self._spans, ACTIVITY_GAP, _ago
         node = source.node
         for item in batch.items:
-            local, agent, sid, ms = item[2], item[4], item[5], item[6]
+            _, _, local, _, agent, sid, ms, _, _ = item
             if agent:
                 if sid is not None:
                     sid_agents[(node, sid)] = agent
@@ -152,7 +152,17 @@ class EventStore:
             ):
                 activity(key, instant, local, (source, item))
                 continue
-            run.extend(instant, local, (source, item))
+            # run.extend(instant, local, (source, item)), inline: a line inside the open run (one
+            # tuple for both edges: _close tells them apart by identity)
+            shown = None
+            if instant > run.last_instant:
+                run.last_instant = instant
+                run.last_event = shown = (source, item)
+            elif instant < run.first_instant:
+                run.first_instant = instant
+            if local >= run.latest_check_time:
+                run.latest_check = shown or (source, item)
+                run.latest_check_time = local
         if len(ago) > 100_000:
             ago.clear()
 
