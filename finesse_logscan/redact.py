@@ -21,6 +21,7 @@ end) the block's new messages go line by line.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -803,30 +804,118 @@ def redact(
     names = Pseudonyms(key)
     red = Redactor(rules or builtin_rules(), names)
     result = Result()
-    for value, kind in _learn_all(paths, limits, red.rules, jobs):  # pass 1: learn the identifying values
+    learning = _Progress(progress, "learning ") if progress is not None else None
+    for value, kind in _learn_all(paths, limits, red.rules, jobs, learning):  # pass 1: learn the values
         red.learned.setdefault(value, kind)
     red.freeze()
     total = BundleReader.total_bytes(paths)
     dumps: list[SourceFile] = []
     reader = BundleReader(limits)
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+    with _ZipWriter(out) as zf:
         for src in _text_sources(paths, limits, result.left_out, dumps, reader):  # pass 2: write
-            member = red.path(f"{src.input_name}/{src.path}")
-            with zf.open(member, "w") as fh:
-                for chunk in _chunks(src):
-                    if chunk.lines is None:
-                        fh.write(red.block(chunk.data, chunk.count))
-                    else:
-                        fh.write("".join(red.line(line.text) + "\n" for line in chunk.lines).encode("utf-8"))
-                    result.lines += chunk.count
+            zf.open(red.path(f"{src.input_name}/{src.path}"))
+            label = "writing " + src.display.rsplit("/", 1)[-1].rsplit("!", 1)[-1]
+            for chunk in _chunks(src):
+                if chunk.lines is None:
+                    zf.write(red.block(chunk.data, chunk.count))
+                else:
+                    zf.write("".join(red.line(line.text) + "\n" for line in chunk.lines).encode("utf-8"))
+                result.lines += chunk.count
+                if progress is not None:
+                    progress(reader.position(), total, label)
             result.files += 1
-            if progress is not None:
-                progress(reader.position(), total, src.display)
         for dump in dumps:  # the name (and, from a zip, the time) is what the diagnosis reads
-            info = zipfile.ZipInfo(red.path(f"{dump.input_name}/{dump.path}"), date_time=_zip_time(dump))
-            zf.writestr(info, b"")
+            zf.empty(zipfile.ZipInfo(red.path(f"{dump.input_name}/{dump.path}"), date_time=_zip_time(dump)))
     result.replaced = dict(red.counts)
     return result, names
+
+
+def _as_read(src: SourceFile) -> Iterator[Chunk]:
+    return _chunks(src)
+
+
+class _Progress:
+    """The progress bar for a pass: bytes of the inputs read so far, after each block."""
+
+    def __init__(self, report: Callable[[int, int, str], None], verb: str) -> None:
+        self.report, self.verb = report, verb
+
+    def ticking(self, reader: BundleReader, paths: list[str]) -> Callable[[SourceFile], Iterator[Chunk]]:
+        total = BundleReader.total_bytes(paths)
+
+        def chunks(src: SourceFile) -> Iterator[Chunk]:
+            label = self.verb + src.display.rsplit("/", 1)[-1].rsplit("!", 1)[-1]
+            for chunk in _chunks(src):
+                yield chunk
+                self.report(reader.position(), total, label)
+
+        return chunks
+
+
+class _ZipWriter:
+    """The output zip, written by a thread of its own: deflating (zlib lets other threads run
+    meanwhile) goes on beside the redaction. Members are written in the order given; at most
+    a few blocks wait (memory stays flat); an error in the thread is raised here."""
+
+    def __init__(self, path: str) -> None:
+        import queue
+        import threading
+
+        self._zip = zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED)
+        self._queue: queue.Queue[tuple[str, Any] | None] = queue.Queue(maxsize=8)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="redact-zip", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        fh: Any = None
+        try:
+            while (item := self._queue.get()) is not None:
+                what, value = item
+                if what == "open":
+                    if fh is not None:
+                        fh.close()
+                    fh = self._zip.open(value, "w")
+                elif what == "data":
+                    fh.write(value)
+                else:  # "empty": a member with no bytes
+                    if fh is not None:
+                        fh.close()
+                        fh = None
+                    self._zip.writestr(value, b"")
+            if fh is not None:
+                fh.close()
+        except BaseException as exc:  # handed to the main thread, which stops putting
+            self._error = exc
+            if fh is not None:
+                with contextlib.suppress(Exception):
+                    fh.close()
+            while self._queue.get() is not None:  # until the main thread's last put
+                pass
+
+    def _put(self, item: tuple[str, Any] | None) -> None:
+        if self._error is not None:
+            raise self._error
+        self._queue.put(item)
+
+    def open(self, member: str) -> None:
+        self._put(("open", member))
+
+    def write(self, data: bytes) -> None:
+        self._put(("data", data))
+
+    def empty(self, info: zipfile.ZipInfo) -> None:
+        self._put(("empty", info))
+
+    def __enter__(self) -> _ZipWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._queue.put(None)  # the end, or the end of the thread's draining after an error
+        self._thread.join()
+        self._zip.close()
+        if self._error is not None and exc[0] is None:
+            raise self._error
 
 
 class _Learner:
@@ -863,7 +952,7 @@ def _learn_in_worker(rules: tuple[Rule, ...], path: str, spool: workers.Spool) -
 
 
 def _learn_all(
-    paths: list[str], limits: Limits, rules: tuple[Rule, ...], jobs: int
+    paths: list[str], limits: Limits, rules: tuple[Rule, ...], jobs: int, progress: _Progress | None = None
 ) -> Iterator[tuple[str, str]]:
     """Pass 1: what every text file adds to the learned values, in file order. With `jobs` > 1
     a file goes to the workers (kept in a spool file, learnt from there) when what they have
@@ -871,9 +960,11 @@ def _learn_all(
     while this process learns from the files after it. The others are learnt here as they
     are read."""
     here = _Learner(rules)
+    reader = BundleReader(limits)
+    ticking = progress.ticking(reader, paths) if progress is not None else _as_read
     if jobs <= 1:
-        for src in _text_sources(paths, limits, []):
-            yield from here.file(src.path, _chunks(src))
+        for src in _text_sources(paths, limits, [], reader=reader):
+            yield from here.file(src.path, ticking(src))
         return
     from concurrent.futures import Future, ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
@@ -884,11 +975,11 @@ def _learn_all(
     with tempfile.TemporaryDirectory(prefix="finesse-logscan-") as folder:
         executor: ProcessPoolExecutor | None = None
         try:
-            for src in _text_sources(paths, limits, []):
+            for src in _text_sources(paths, limits, [], reader=reader):
                 size = src.size or 0
                 if size and sum(n for f, n in sizes.items() if not f.done()) < size * (jobs - 1):
                     spool = workers.Spool(folder)
-                    for chunk in _chunks(src):
+                    for chunk in ticking(src):
                         spool.add(chunk)
                     spool.close()
                     try:
@@ -900,7 +991,7 @@ def _learn_all(
                     except (OSError, NotImplementedError, BrokenProcessPool):
                         added.append(here.file(src.path, spool.chunks()))  # no workers: learnt here
                         continue
-                added.append(here.file(src.path, _chunks(src)))
+                added.append(here.file(src.path, ticking(src)))
             for a in added:
                 if not isinstance(a, Future):
                     yield from a

@@ -414,3 +414,33 @@ def test_a_worker_that_dies_while_learning_leaves_its_file_to_be_learnt_here(
     with zipfile.ZipFile(one) as a, zipfile.ZipFile(dying) as b:
         assert {n: a.read(n) for n in a.namelist()} == {n: b.read(n) for n in b.namelist()}
     assert sent  # files were given to the (dying) workers
+
+
+def test_the_progress_bar_moves_in_both_passes(tmp_path: Path) -> None:
+    seen: list[tuple[int, int, str]] = []
+    redact(
+        [str(SAMPLES / "client-side")],
+        str(tmp_path / "o.zip"),
+        KEY,
+        progress=lambda p, t, label: seen.append((p, t, label)),
+    )
+    for verb in ("learning ", "writing "):
+        steps = [(p, t) for p, t, label in seen if label.startswith(verb)]
+        assert len(steps) > 3, verb  # a step per block of each file
+        assert [p for p, _ in steps] == sorted(p for p, _ in steps) and steps[-1][0] == steps[-1][1]
+
+
+def test_an_error_writing_the_copy_is_raised_not_hung(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The zip is written by a thread of its own: its error comes back to the caller."""
+    real = zipfile.ZipFile.open
+
+    def failing(self: zipfile.ZipFile, name: object, mode: str = "r", **kw: object) -> object:
+        if mode == "w":
+            raise OSError(28, "No space left on device")
+        return real(self, name, mode, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(zipfile.ZipFile, "open", failing)
+    with pytest.raises(OSError, match="No space left"):
+        redact([str(SAMPLES / "client-side")], str(tmp_path / "o.zip"), KEY, jobs=1)
