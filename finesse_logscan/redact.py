@@ -811,21 +811,29 @@ def redact(
     total = BundleReader.total_bytes(paths)
     dumps: list[SourceFile] = []
     reader = BundleReader(limits)
-    with _ZipWriter(out) as zf:
-        for src in _text_sources(paths, limits, result.left_out, dumps, reader):  # pass 2: write
-            zf.open(red.path(f"{src.input_name}/{src.path}"))
-            label = "writing " + src.display.rsplit("/", 1)[-1].rsplit("!", 1)[-1]
-            for chunk in _chunks(src):
-                if chunk.lines is None:
-                    zf.write(red.block(chunk.data, chunk.count))
-                else:
-                    zf.write("".join(red.line(line.text) + "\n" for line in chunk.lines).encode("utf-8"))
-                result.lines += chunk.count
-                if progress is not None:
-                    progress(reader.position(), total, label)
-            result.files += 1
-        for dump in dumps:  # the name (and, from a zip, the time) is what the diagnosis reads
-            zf.empty(zipfile.ZipInfo(red.path(f"{dump.input_name}/{dump.path}"), date_time=_zip_time(dump)))
+    writer = _ZipWriter(out)  # (the file is made here: removed below only if made)
+    try:
+        with writer as zf:
+            for src in _text_sources(paths, limits, result.left_out, dumps, reader):  # pass 2: write
+                zf.open(red.path(f"{src.input_name}/{src.path}"))
+                label = "writing " + src.display.rsplit("/", 1)[-1].rsplit("!", 1)[-1]
+                for chunk in _chunks(src):
+                    if chunk.lines is None:
+                        zf.write(red.block(chunk.data, chunk.count))
+                    else:
+                        zf.write("".join(red.line(line.text) + "\n" for line in chunk.lines).encode("utf-8"))
+                    result.lines += chunk.count
+                    if progress is not None:
+                        progress(reader.position(), total, label)
+                result.files += 1
+            for dump in dumps:  # the name (and, from a zip, the time) is what the diagnosis reads
+                zf.empty(
+                    zipfile.ZipInfo(red.path(f"{dump.input_name}/{dump.path}"), date_time=_zip_time(dump))
+                )
+    except BaseException:  # an error, Ctrl-C: no half-written copy is left to be shared by mistake
+        with contextlib.suppress(OSError):
+            Path(out).unlink()
+        raise
     result.replaced = dict(red.counts)
     return result, names
 

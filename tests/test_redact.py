@@ -444,3 +444,4 @@ def test_an_error_writing_the_copy_is_raised_not_hung(
     monkeypatch.setattr(zipfile.ZipFile, "open", failing)
     with pytest.raises(OSError, match="No space left"):
         redact([str(SAMPLES / "client-side")], str(tmp_path / "o.zip"), KEY, jobs=1)
+    assert not (tmp_path / "o.zip").exists()  # no half-written copy left behind
