@@ -80,6 +80,7 @@ TRIGGERS = (
 """A record holding none of these (nor a signature literal) gives no event: see `_events`."""
 ACTIVITY_TRIGGERS = TRIGGERS[:3]
 """Several per BOSH poll: searched one literal at a time (a fast C search each)."""
+_ACTIVITY_BYTES = tuple(t.encode() for t in ACTIVITY_TRIGGERS)
 
 # A header line, as looks_like_openfire_stamp and _PREFIX see it, in the bytes of a clean ASCII chunk: each
 # match starts at the line end before it, so search `b"\n" + data`.
@@ -275,13 +276,14 @@ class _Scanner:
         stamps = _HEADER_RUNS.findall(nl_data)
         if not stamps:
             return True
-        times = {}
+        times: dict[bytes, tuple[str, datetime]] = {}  # a header time's bytes -> (text, local time)
         for value in set(stamps):
-            local = self.clock.stamp_local(value.decode())
+            text = value.decode()
+            local = self.clock.stamp_local(text)
             if local is None:
                 return None  # an impossible date: the careful path says which line
-            times[value] = local
-        order = [times[value] for value in stamps]  # times, not their text: 'T' or ' ', ',' or '.'
+            times[value] = (text, local)
+        order = [times[value][1] for value in stamps]  # times, not their text: 'T' or ' ', ',' or '.'
         if any(later < earlier for earlier, later in pairwise(order)):
             return None  # time goes back somewhere: the careful path says where
         first_header = cast(re.Match[bytes], _HEADER_BYTES.search(nl_data)).start()  # offset in data
@@ -296,7 +298,7 @@ class _Scanner:
         if line_no is None:  # some activity line is unusual: each such record is read on its own
             line_no = self._take_polls(chunk, first_header, last_start, full)
         last, _ = self._decode_record(data, last_start, line_no)
-        return _Scanned(times[stamps[0]], times[stamps[-1]], first_header, data.count(b"\n", 0, first_header),
+        return _Scanned(order[0], order[-1], first_header, data.count(b"\n", 0, first_header),
                         self.ready, last)  # fmt: skip
 
     def _take_fast(
@@ -306,7 +308,7 @@ class _Scanner:
         lo: int,
         last_start: int,
         full: set[int],
-        times: dict[bytes, datetime],
+        stamps: dict[bytes, tuple[str, datetime]],
     ) -> int | None:
         """The chunk's records from `lo` to the open last one: the activity lines go to the store
         as ActivityBatches (read by `_fast_polls`), the other trigger records are decoded. Returns
@@ -314,7 +316,6 @@ class _Scanner:
         in its usual shape."""
         data, first = chunk.data, chunk.first
         ends = LineEnds(data)
-        stamps = {raw: (raw.decode(), local) for raw, local in times.items()}
         items = _fast_polls(data, lo, last_start, self.texts, self.jids, first, ends, stamps, nl_data)
         if items is None:
             return None
@@ -430,7 +431,6 @@ _POLL_LINE = re.compile(
     # 10: a one-line response naming no address: no event (as `_activity` finds)
     rb"|consumeResponse(?![^\n]*address:)()[^\n]*" + _NEXT_HEADER + rb")"
 )
-_POLL_LITERALS = (b"last active", b"HTTP RECV", b"consumeResponse")
 
 
 class _Jids(dict[bytes, tuple[str, str | None]]):
@@ -493,7 +493,7 @@ def _fast_polls(
             if cjid is not None:
                 name, agent = jids[cjid]
                 add((line, text, local, bound, agent, texts[csid], None, None, name))
-    if any(data.count(literal, lo, hi) != n for literal, n in zip(_POLL_LITERALS, shapes, strict=True)):
+    if any(data.count(literal, lo, hi) != n for literal, n in zip(_ACTIVITY_BYTES, shapes, strict=True)):
         return None
     return out
 
@@ -530,9 +530,6 @@ def _activity_hits(data: bytes) -> Iterator[int]:
         while pos >= 0:
             yield pos
             pos = data.find(literal, pos + len(literal))
-
-
-_ACTIVITY_BYTES = tuple(t.encode() for t in ACTIVITY_TRIGGERS)
 
 
 def _rare_finder() -> Callable[[bytes], list[int]]:
