@@ -67,7 +67,7 @@ def parse_file(
     ctx: FileContext,
     scans: Callable[[Iterable[Chunk]], Iterator[tuple[Chunk, object]]] | None = None,
 ) -> Iterator[Event | ActivityBatch]:
-    """Run `parser` over the chunks: given `scans` (Pool.scanning), its join of scanned blocks;
+    """Run `parser` over the chunks: given `scans` (Pool.scans), its join of scanned blocks;
     else its block path when it has one, else line by line."""
     if scans is not None:
         parse_scanned = getattr(parser, "parse_scanned")  # noqa: B009 - an optional part of a parser
@@ -224,7 +224,7 @@ class _Block:
     scans: list[object] | None = None
 
 
-def _not_begun(future: Future[Parsed] | None) -> bool:
+def _not_begun(future: Future[Parsed] | Future[list[object]] | None) -> bool:
     """Not handed to a worker, or handed and taken back before any began it."""
     return future is None or future.cancel()
 
@@ -233,11 +233,8 @@ class _Done(Exception):
     """The end of a file read ahead (not an error)."""
 
 
-def _scans_of(future: Future[list[object]] | None) -> list[object] | None:
-    """A lent block's scans; None (scan it here) when no worker has begun it yet (it is taken
-    back), or a worker failed on it or died."""
-    if future is None or future.cancel():
-        return None
+def _scans_of(future: Future[list[object]]) -> list[object] | None:
+    """A finished lent block's scans; None (scan it here) when a worker failed on it or died."""
     try:
         return future.result()
     except Exception:  # a parser bug shows again, with its line, when the block is scanned here
@@ -281,8 +278,11 @@ class Pool:
         next not lent (its scan waits for its turn). A block no worker has begun when the join
         reaches it is taken back. A reading error comes after the chunks read before it, as
         it would without workers."""
-        scan = getattr(parser, "scanner")(ctx)  # noqa: B009 - an optional part of a parser
+        scan_chunk = getattr(parser, "scanner")(ctx)  # noqa: B009 - an optional part of a parser
         family = parser.NAME
+
+        def scan(block: _Block) -> list[object]:
+            return [scan_chunk(chunk) for chunk in block.chunks]
 
         def pairs(chunks: Iterable[Chunk]) -> Iterator[tuple[Chunk, object]]:
             counted = chunks if isinstance(chunks, Counted) else None
@@ -308,16 +308,16 @@ class Pool:
                 self._lend(ahead, family, ctx)
                 front = ahead[0]
                 while front.scans is None:
-                    if front.lent is None or front.lent.cancel():  # not lent, or taken back
-                        front.scans = [scan(chunk) for chunk in front.chunks]
+                    if front.lent is None or _not_begun(front.lent):
+                        front.scans = scan(front)
                     elif front.lent.done():
-                        front.scans = _scans_of(front.lent) or [scan(chunk) for chunk in front.chunks]
+                        front.scans = _scans_of(front.lent) or scan(front)
                     else:  # a worker is on it: scan the next block not lent meanwhile, or wait
                         other = next((b for b in ahead if b.lent is None and b.scans is None), None)
                         if other is None:
                             wait([front.lent], return_when=FIRST_COMPLETED)
                         else:
-                            other.scans = [scan(chunk) for chunk in other.chunks]
+                            other.scans = scan(other)
                 ahead.popleft()
                 for chunk, scanned in zip(front.chunks, front.scans, strict=True):
                     if counted is not None:
