@@ -396,11 +396,7 @@ class Redactor:
                     text = new_text
         if self._words_bytes is not None:
             data = text.encode() if data is None else data
-            data = _sub_spans(
-                self._words_bytes,
-                data,
-                lambda d, spans: self._word(d[spans[0][0] : spans[0][1]].decode()).encode(),
-            )
+            data = _sub_spans(self._words_bytes, data, self._word_spans)
         elif self._words is not None:
             text = data.decode() if data is not None else text
             data = None
@@ -421,10 +417,9 @@ class Redactor:
         (lo, hi), (start, end) = spans[0], spans[rule.group]
         if start == end or rule.left_alone(data, start):  # (an empty group, or one that took no part: -1)
             return data[lo:hi]
-        text = data[start:end].decode()
-        if is_token(text):
+        token = self.token_for(rule.kind, data[start:end])
+        if token is None:
             return data[lo:hi]
-        token = self.names.token(rule.kind, text).encode()
         self._delta[rule.kind] = self._delta.get(rule.kind, 0) + 1
         return data[lo:start] + token + data[end:hi]
 
@@ -448,6 +443,15 @@ class Redactor:
         found = None if kind is None else (self.names.token(kind, text).encode(), kind)
         self._word_tokens[value] = found
         return found
+
+    def _word_spans(self, data: bytes, spans: list[tuple[int, int]]) -> bytes:
+        """As _word, for a match of the learned words on bytes."""
+        lo, hi = spans[0]
+        word = self.word_for(data[lo:hi])
+        if word is None:
+            return data[lo:hi]
+        self._delta[word[1]] = self._delta.get(word[1], 0) + 1
+        return word[0]
 
     def _word(self, value: str) -> str:
         kind = self.learned.get(value)
