@@ -152,17 +152,7 @@ class EventStore:
             ):
                 activity(key, instant, local, (source, item))
                 continue
-            # run.extend(instant, local, (source, item)), inline: a line inside the open run (one
-            # tuple for both edges: _close tells them apart by identity)
-            shown = None
-            if instant > run.last_instant:
-                run.last_instant = instant
-                run.last_event = shown = (source, item)
-            elif instant < run.first_instant:
-                run.first_instant = instant
-            if local >= run.latest_check_time:
-                run.latest_check = shown or (source, item)
-                run.latest_check_time = local
+            run.extend(instant, local, (source, item))
         if len(ago) > 100_000:
             ago.clear()
 

@@ -143,13 +143,12 @@ def parse_chunks(chunks: Iterable[Chunk], ctx: FileContext) -> Iterator[Event]:
     everywhere = any("\n" in lit for lit in literals)  # one may span lines
     for chunk in chunks:
         reader.signatures = everywhere or chunk.lines is not None or holds(chunk.data)
-        if chunk.lines is not None:
-            for line in chunk.lines:
-                got = reader.line(line.no, line.text)
-                if got:
-                    yield from got
-            continue
-        for no, text in enumerate(_clean_lines(chunk), chunk.first):  # (no Line object each)
+        numbered: Iterable[tuple[int, str]] = (
+            ((line.no, line.text) for line in chunk.lines)
+            if chunk.lines is not None
+            else enumerate(_clean_lines(chunk), chunk.first)  # (no Line object each)
+        )
+        for no, text in numbered:
             got = reader.line(no, text)
             if got:
                 yield from got
