@@ -812,23 +812,20 @@ def redact(
     for value, kind in _learn_all(paths, limits, red.rules, jobs, learning):  # pass 1: learn the values
         red.learned.setdefault(value, kind)
     red.freeze()
-    total = BundleReader.total_bytes(paths)
     dumps: list[SourceFile] = []
     reader = BundleReader(limits)
+    writing = _Progress(progress, "writing ").ticking(reader, paths) if progress is not None else _chunks
     writer = _ZipWriter(out)  # (the file is made here: removed below only if made)
     try:
         with writer as zf:
             for src in _text_sources(paths, limits, result.left_out, dumps, reader):  # pass 2: write
                 zf.open(red.path(f"{src.input_name}/{src.path}"))
-                label = "writing " + src.display.rsplit("/", 1)[-1].rsplit("!", 1)[-1]
-                for chunk in _chunks(src):
+                for chunk in writing(src):
                     if chunk.lines is None:
                         zf.write(red.block(chunk.data, chunk.count))
                     else:
                         zf.write("".join(red.line(line.text) + "\n" for line in chunk.lines).encode("utf-8"))
                     result.lines += chunk.count
-                    if progress is not None:
-                        progress(reader.position(), total, label)
                 result.files += 1
             for dump in dumps:  # the name (and, from a zip, the time) is what the diagnosis reads
                 zf.empty(
@@ -840,10 +837,6 @@ def redact(
         raise
     result.replaced = dict(red.counts)
     return result, names
-
-
-def _as_read(src: SourceFile) -> Iterator[Chunk]:
-    return _chunks(src)
 
 
 class _Progress:
@@ -973,7 +966,7 @@ def _learn_all(
     are read."""
     here = _Learner(rules)
     reader = BundleReader(limits)
-    ticking = progress.ticking(reader, paths) if progress is not None else _as_read
+    ticking = progress.ticking(reader, paths) if progress is not None else _chunks
     if jobs <= 1:
         for src in _text_sources(paths, limits, [], reader=reader):
             yield from here.file(src.path, ticking(src))
@@ -982,14 +975,13 @@ def _learn_all(
     from concurrent.futures.process import BrokenProcessPool
 
     added: list[list[tuple[str, str]] | Future[list[tuple[str, str]]]] = []
-    sizes: dict[Future[list[tuple[str, str]]], int] = {}
-    sent: dict[Future[list[tuple[str, str]]], tuple[str, workers.Spool]] = {}
+    sent: dict[Future[list[tuple[str, str]]], tuple[int, str, workers.Spool]] = {}  # size, path, spool
     with tempfile.TemporaryDirectory(prefix="finesse-logscan-") as folder:
         executor: ProcessPoolExecutor | None = None
         try:
             for src in _text_sources(paths, limits, [], reader=reader):
                 size = src.size or 0
-                if size and sum(n for f, n in sizes.items() if not f.done()) < size * (jobs - 1):
+                if size and sum(n for f, (n, _, _) in sent.items() if not f.done()) < size * (jobs - 1):
                     spool = workers.Spool(folder)
                     for chunk in ticking(src):
                         spool.add(chunk)
@@ -998,7 +990,7 @@ def _learn_all(
                         executor = executor or ProcessPoolExecutor(jobs - 1)
                         future = executor.submit(_learn_in_worker, rules, src.path, spool)
                         added.append(future)
-                        sizes[future], sent[future] = size, (src.path, spool)
+                        sent[future] = (size, src.path, spool)
                         continue
                     except (OSError, NotImplementedError, BrokenProcessPool):
                         added.append(here.file(src.path, spool.chunks()))  # no workers: learnt here
@@ -1011,7 +1003,7 @@ def _learn_all(
                 try:
                     yield from a.result()
                 except BrokenProcessPool:  # a worker died (killed, out of memory): learnt here,
-                    path, spool = sent[a]  # by a learner of its own (all the file gives, in order)
+                    _, path, spool = sent[a]  # by a learner of its own (all the file gives, in order)
                     yield from _Learner(rules).file(path, spool.chunks(keep=True))
         finally:
             if executor is not None:
