@@ -30,6 +30,7 @@ import secrets
 import tempfile
 import tomllib
 import zipfile
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -37,7 +38,7 @@ from functools import partial
 from importlib import resources
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import re2
 
@@ -45,7 +46,7 @@ from . import workers
 from .bundle import BundleReader, SourceFile
 from .options import Limits
 from .routing import route_by_name
-from .textlines import Chunk, Damage, as_utf8_stream, iter_chunks, iter_lines
+from .textlines import CHUNK_BYTES, Chunk, Damage, as_utf8_stream, iter_chunks, iter_lines
 from .timestamps import looks_like_openfire_stamp
 
 KINDS = ("agent", "name", "extension", "phone", "email", "host", "ip", "user_agent")
@@ -191,6 +192,8 @@ class Pseudonyms:
     key: bytes
     tokens: dict[tuple[str, str], str] = field(default_factory=dict)
     taken: dict[str, tuple[str, str]] = field(default_factory=dict)
+    given: list[tuple[str, str, str]] | None = None
+    """When a list: (kind, value, token) of each value given a token here, in order (see `agree`)."""
 
     def _digest(self, kind: str, value: str, salt: int = 0) -> bytes:
         return hmac.new(self.key, f"{kind}\0{value}\0{salt}".encode(), hashlib.sha256).digest()
@@ -203,18 +206,36 @@ class Pseudonyms:
             return found
         if kind == "user_agent":  # the browser and its version, shared by all its user agents
             cand = _browser_only(value)
-            self.tokens[(kind, value)] = cand
             self.taken.setdefault(cand, (kind, value))
-            return cand
-        salt = 0
-        while True:
-            cand = self._make(kind, value, salt)
-            if cand not in self.taken and cand != value:
-                break
-            salt += 1
+        else:
+            salt = 0
+            while True:
+                cand = self._make(kind, value, salt)
+                if cand not in self.taken and cand != value:
+                    break
+                salt += 1
+            self.taken[cand] = (kind, value)
         self.tokens[(kind, value)] = cand
-        self.taken[cand] = (kind, value)
+        if self.given is not None:
+            self.given.append((kind, value, cand))
         return cand
+
+    def agree(self, given: list[tuple[str, str, str]]) -> bool:
+        """Does each value of `given` (another Pseudonyms' list, one that started empty) get here,
+        in that order, the token it got there? A token depends on the values given one before it
+        (a taken token is not given again), so blocks redacted apart, each from nothing, are
+        checked so, in file order, against the one Pseudonyms that goes through them all: True
+        when each got the token that one gives it (those new here are then given); else False,
+        and nothing here has changed."""
+        tokens, taken = len(self.tokens), len(self.taken)
+        for kind, value, token in given:
+            if self.token(kind, value) != token:
+                for key in list(islice(self.tokens, tokens, None)):  # (added last: dicts keep order)
+                    del self.tokens[key]
+                for cand in list(islice(self.taken, taken, None)):
+                    del self.taken[cand]
+                return False
+        return True
 
     def _make(self, kind: str, value: str, salt: int) -> str:
         d = self._digest(kind, value, salt)
@@ -550,6 +571,19 @@ class Redactor:
         out.append(b"")
         return b"\n".join(out)
 
+    def on_its_own(self, data: bytes, count: int) -> tuple[bytes, list[tuple[str, str, str]], dict[str, int]]:
+        """`block` as if no block had been redacted before (no token given yet, nothing in the
+        memo): the block redacted, the tokens it gave (`Pseudonyms.given`) and its counts.
+        Blocks redacted so, by several processes, are checked with `Pseudonyms.agree` in file
+        order (see _Writing)."""
+        self.names = Pseudonyms(self.names.key, given=[])
+        for memo in (self._tokens, self._word_tokens, self._done_bytes, self._done):
+            memo.clear()
+        self._cached_chars = 0
+        self.counts = {}
+        out = self.block(data, count)
+        return out, cast(list[tuple[str, str, str]], self.names.given), self.counts
+
     def _redact_many(self, messages: list[bytes]) -> list[tuple[bytes, tuple[tuple[str, int], ...]]]:
         """Each message redacted (as `_redact`), with its counts: the rules run over them all
         joined by line ends (see above); line by line where that cannot be."""
@@ -787,9 +821,13 @@ Absent = frozenset[int]
 them (Redactor.line)."""
 
 
+BLOCK_BYTES = CHUNK_BYTES
+"""Bytes read (and redacted) at a time."""
+
+
 def _chunks(src: SourceFile) -> Iterator[Chunk]:
     stream, _ = as_utf8_stream(src.stream)
-    return iter_chunks(stream, Damage())
+    return iter_chunks(stream, Damage(), size=BLOCK_BYTES)
 
 
 def redact(
@@ -817,16 +855,17 @@ def redact(
     writing = _Progress(progress, "writing ").ticking(reader, paths) if progress is not None else _chunks
     writer = _ZipWriter(out)  # (the file is made here: removed below only if made)
     try:
-        with writer as zf:
+        with writer as zf, _Writing(red, zf, jobs) as ordered:
             for src in _text_sources(paths, limits, result.left_out, dumps, reader):  # pass 2: write
-                zf.open(red.path(f"{src.input_name}/{src.path}"))
+                ordered.member(f"{src.input_name}/{src.path}")
                 for chunk in writing(src):
                     if chunk.lines is None:
-                        zf.write(red.block(chunk.data, chunk.count))
+                        ordered.block(chunk.data, chunk.count)
                     else:
-                        zf.write("".join(red.line(line.text) + "\n" for line in chunk.lines).encode("utf-8"))
+                        ordered.lines([line.text for line in chunk.lines])
                     result.lines += chunk.count
                 result.files += 1
+            ordered.finish()
             for dump in dumps:  # the name (and, from a zip, the time) is what the diagnosis reads
                 zf.empty(
                     zipfile.ZipInfo(red.path(f"{dump.input_name}/{dump.path}"), date_time=_zip_time(dump))
@@ -855,6 +894,171 @@ class _Progress:
                 self.report(reader.position(), total, label)
 
         return chunks
+
+
+class _Item:
+    """Something pass 2 writes, in file order: a member's name, the lines of a block that is
+    not clean (both done when their turn comes), or a clean block: given to a worker
+    (`future`), redacted on its own here (`done`), or neither yet."""
+
+    __slots__ = ("data", "done", "future", "what")
+
+    def __init__(self, what: str, data: Any) -> None:
+        self.what, self.data = what, data
+        self.future: Any = None
+        self.done: tuple[bytes, list[tuple[str, str, str]], dict[str, int]] | None = None
+
+
+def _free(item: _Item) -> bool:
+    """A block no one has begun."""
+    return item.what == "block" and item.future is None and item.done is None
+
+
+_WRITER: Redactor | None = None
+
+
+def _start_writer(rules: tuple[Rule, ...], key: bytes, learned: dict[str, str]) -> None:
+    global _WRITER
+    _WRITER = _copy_of(rules, key, learned)
+
+
+def _copy_of(rules: tuple[Rule, ...], key: bytes, learned: dict[str, str]) -> Redactor:
+    red = Redactor(rules, Pseudonyms(key))
+    red.learned = dict(learned)
+    red.freeze()
+    return red
+
+
+def _on_its_own_in_worker(
+    data: bytes, count: int
+) -> tuple[bytes, list[tuple[str, str, str]], dict[str, int]]:
+    assert _WRITER is not None
+    return _WRITER.on_its_own(data, count)
+
+
+class _Writing:
+    """Pass 2 over several processes. A token depends on the values given one before it (a
+    token taken is not given again), so the copy one process writes depends on the order it
+    meets values in. Here clean blocks are redacted on their own (`Redactor.on_its_own`, as if
+    each were the first) by workers and, while it waits for them, by this process; then, in
+    file order, this process checks with `Pseudonyms.agree` that each block gave every value
+    the token one process going through them all gives it, and writes it, or (rarely: two
+    values whose first tokens collide) redacts it again itself. A block whose turn has come
+    that no worker has begun, a member's name and a block that is not clean are done here
+    when their turn comes, as one process does them. So the copy, the counts and the mapping
+    are those of one process whatever `jobs` is. At most WINDOW blocks wait (memory is flat)."""
+
+    WINDOW = 12
+    AHEAD = 4
+
+    def __init__(self, red: Redactor, zf: _ZipWriter, jobs: int) -> None:
+        self.red, self.zf = red, zf
+        self.pending: deque[_Item] = deque()
+        self.workers = max(jobs - 1, 0)
+        self.pool: Any = None
+        self.here: Redactor | None = None  # this process's redactor for blocks on their own
+
+    def __enter__(self) -> _Writing:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+
+    def member(self, name: str) -> None:
+        self._add(_Item("member", name))
+
+    def lines(self, texts: list[str]) -> None:
+        self._add(_Item("lines", texts))
+
+    def block(self, data: bytes, count: int) -> None:
+        self._add(_Item("block", (data, count)))
+
+    def finish(self) -> None:
+        while self.pending:
+            self._turn(final=True)
+
+    def _add(self, item: _Item) -> None:
+        self.pending.append(item)
+        while self.pending and self._turn(final=False):
+            pass
+
+    def _top_up(self) -> None:
+        """Give the workers the latest blocks no one has begun, up to two each (this process
+        takes the earliest: the next to be written)."""
+        while self.workers:
+            busy = sum(1 for i in self.pending if i.future is not None and not i.future.done())
+            if busy >= self.AHEAD * self.workers:
+                return
+            free = next((i for i in reversed(self.pending) if _free(i)), None)
+            if free is None:
+                return
+            free.future = self._submit(*free.data)
+
+    def _submit(self, data: bytes, count: int) -> Any:
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            if self.pool is None:
+                red = self.red
+                self.pool = ProcessPoolExecutor(
+                    self.workers, initializer=_start_writer, initargs=(red.rules, red.names.key, red.learned)
+                )
+            return self.pool.submit(_on_its_own_in_worker, data, count)
+        except (OSError, NotImplementedError, BrokenProcessPool):  # no workers: done here
+            self.workers = 0
+            return None
+
+    def _turn(self, final: bool) -> bool:
+        """Write the first waiting item if it can be; else, when too many wait (or at the end),
+        redact a later block on its own meanwhile, or wait. False when it is time to read on."""
+        from concurrent.futures import wait
+
+        self._top_up()
+        head = self.pending[0]
+        future = head.future
+        if future is not None and not future.done() and not future.cancel():  # a worker is on it
+            if not final and len(self.pending) <= self.WINDOW:
+                return False
+            later = next((i for i in self.pending if _free(i)), None)
+            if later is None:
+                wait([future])  # (its error, if any, is met when it is written)
+                return True
+            if self.here is None:
+                self.here = _copy_of(self.red.rules, self.red.names.key, self.red.learned)
+            later.done = self.here.on_its_own(*later.data)
+            return True
+        self.pending.popleft()
+        self._write(head)
+        return True
+
+    def _write(self, item: _Item) -> None:
+        from concurrent.futures import CancelledError
+        from concurrent.futures.process import BrokenProcessPool
+
+        red, zf = self.red, self.zf
+        if item.what == "member":
+            zf.open(red.path(item.data))
+            return
+        if item.what == "lines":
+            zf.write("".join(red.line(text) + "\n" for text in item.data).encode("utf-8"))
+            return
+        done = item.done
+        if item.future is not None:
+            try:
+                done = item.future.result()
+            except CancelledError:  # taken back before a worker began it
+                pass
+            except BrokenProcessPool:  # a worker died (killed, out of memory): done here
+                self.workers = 0
+        if done is not None and red.names.agree(done[1]):
+            out, _, counts = done
+            for kind, n in counts.items():
+                red.counts[kind] = red.counts.get(kind, 0) + n
+            zf.write(out)
+        else:
+            zf.write(red.block(*item.data))
 
 
 class _ZipWriter:

@@ -6,7 +6,9 @@ from __future__ import annotations
 import hashlib
 import json
 import zipfile
+from concurrent.futures import Future
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -383,7 +385,7 @@ def test_a_redacted_copy_can_be_redacted_again(tmp_path: Path) -> None:
     assert check([str(twice)]) == []
 
 
-def test_a_worker_that_dies_while_learning_leaves_its_file_to_be_learnt_here(
+def test_a_worker_that_dies_leaves_its_work_to_be_done_here(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from concurrent.futures import Future
@@ -394,7 +396,7 @@ def test_a_worker_that_dies_while_learning_leaves_its_file_to_be_learnt_here(
     sent: list[object] = []
 
     class Dying:
-        def __init__(self, *args: object) -> None:
+        def __init__(self, *args: object, **kwargs: object) -> None:
             pass
 
         def submit(self, *args: object) -> Future[object]:
@@ -413,7 +415,87 @@ def test_a_worker_that_dies_while_learning_leaves_its_file_to_be_learnt_here(
     redact_module.redact([str(SAMPLES / "two-node")], str(dying), KEY, jobs=3)
     with zipfile.ZipFile(one) as a, zipfile.ZipFile(dying) as b:
         assert {n: a.read(n) for n in a.namelist()} == {n: b.read(n) for n in b.namelist()}
-    assert sent  # files were given to the (dying) workers
+    assert {f.__name__ for f in sent} == {"_learn_in_worker", "_on_its_own_in_worker"}  # (both passes)
+
+
+class _Inline:
+    """A process pool that does each job at once, here: every block is redacted on its own."""
+
+    def __init__(self, *args: object, initializer: Any = None, initargs: tuple[object, ...] = ()) -> None:
+        if initializer is not None:
+            initializer(*initargs)
+
+    def submit(self, fn: Any, *args: object) -> Future[object]:
+        future: Future[object] = Future()
+        future.set_result(fn(*args))
+        return future
+
+    def shutdown(self, **kwargs: object) -> None:
+        pass
+
+
+def _colliding_extensions() -> tuple[str, str]:
+    """Two 3-digit extensions whose first tokens (with KEY) are the same."""
+    seen: dict[str, str] = {}
+    for n in range(100, 1000):
+        token = Pseudonyms(KEY)._make("extension", str(n), 0)
+        if token in seen:
+            return seen[token], str(n)
+        seen[token] = str(n)
+    raise AssertionError("900 values, 900 tokens: some must collide")
+
+
+def test_a_block_whose_values_take_other_tokens_in_file_order_is_redacted_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Blocks redacted on their own (by workers) give each value its first free token among
+    their own values only; in file order a value met earlier may hold it. Such a block is
+    redacted again in order: the copy and the mapping are those one process writes."""
+    from finesse_logscan import redact as redact_module
+
+    first, second = _colliding_extensions()
+    lines = [f"2026.03.04 14:00:{i % 60:02d} line {i} extension={first}" for i in range(40)]
+    lines += [
+        f"2026.03.04 14:01:{i % 60:02d} line {i} extension={second} extension={first}" for i in range(40)
+    ]
+    write(tmp_path / "in" / "openfire" / "debug.log", "\n".join(lines) + "\n")
+    monkeypatch.setattr(redact_module, "BLOCK_BYTES", 512)  # many blocks
+    agreed: list[bool] = []
+    real = Pseudonyms.agree
+
+    def agree(self: Pseudonyms, given: list[tuple[str, str, str]]) -> bool:
+        agreed.append(real(self, given))
+        return agreed[-1]
+
+    copies = []
+    for jobs in (1, 3):
+        if jobs > 1:
+            monkeypatch.setattr("concurrent.futures.ProcessPoolExecutor", _Inline)
+            monkeypatch.setattr(Pseudonyms, "agree", agree)
+        out = tmp_path / f"j{jobs}.zip"
+        result, names = redact([str(tmp_path / "in")], str(out), KEY, jobs=jobs)
+        with zipfile.ZipFile(out) as zf:
+            copies.append(({n: zf.read(n) for n in zf.namelist()}, names.mapping(), result.replaced))
+    assert copies[0] == copies[1]
+    assert False in agreed and True in agreed  # one block was redacted again, the others were taken
+    tokens = {t for t, v in copies[0][1].items() if v["kind"] == "extension"}
+    assert len(tokens) == 2  # two values, two tokens
+
+
+def test_agree_gives_the_tokens_or_changes_nothing() -> None:
+    first, second = _colliding_extensions()
+    here = Pseudonyms(KEY)
+    here.token("extension", first)
+    before = (dict(here.tokens), dict(here.taken))
+    apart = Pseudonyms(KEY, given=[])
+    apart.token("agent", "1001003")
+    apart.token("extension", second)  # its first token: free there, held by `first` here
+    assert not here.agree(apart.given or [])
+    assert (here.tokens, here.taken) == before
+    alone = Pseudonyms(KEY, given=[])
+    alone.token("agent", "1001003")
+    assert here.agree(alone.given or [])
+    assert here.tokens[("agent", "1001003")] == alone.tokens[("agent", "1001003")]
 
 
 def test_the_progress_bar_moves_in_both_passes(tmp_path: Path) -> None:
