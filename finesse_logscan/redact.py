@@ -542,6 +542,15 @@ class Redactor:
     def block(self, data: bytes, count: int) -> bytes:
         """The `count` lines of a clean block, redacted as `line` redacts each, each ending with
         a line end."""
+        if _unstamped(data):  # (web services, client logs: every line a message of its own)
+            whole = data[:-1] if data.endswith(b"\n") else data
+            ran = self._run_rules(whole, count)
+            if ran is not None and ran[0].count(b"\n") == count - 1:
+                counts = self.counts
+                for line_counts in ran[1]:
+                    for kind, n in line_counts.items():
+                        counts[kind] = counts.get(kind, 0) + n
+                return ran[0] + b"\n"
         out: list[bytes] = []
         todo: dict[bytes, list[int]] = {}  # a message not in the memo -> where its lines are in `out`
         tally: dict[tuple[tuple[str, int], ...], int] = {}  # a message's counts -> lines that had them
@@ -587,30 +596,115 @@ class Redactor:
     def _redact_many(self, messages: list[bytes]) -> list[tuple[bytes, tuple[tuple[str, int], ...]]]:
         """Each message redacted (as `_redact`), with its counts: the rules run over them all
         joined by line ends (see above); line by line where that cannot be."""
-        blob = b"\n".join(messages)
-        deltas: list[dict[str, int]] = [{} for _ in messages]
-        for rule in self.rules:
-            if rule.on_block is None:
-                return self._each(messages)
-            if not rule.may_match_block(blob):
-                continue
-            swapped = _BlockSwap(self, rule, blob)
-            try:
-                new = _sub_spans(rule.on_block, blob, swapped)
-            except _Crossing:
-                return self._each(messages)
-            swapped.count(deltas)
-            blob = new
-        if self._words_bytes is not None:
-            words = _BlockWords(self, blob)
-            blob = _sub_spans(self._words_bytes, blob, words)
-            words.count(deltas)
-        elif self._words is not None:
+        ran = self._run_rules(b"\n".join(messages), len(messages))
+        if ran is None:
             return self._each(messages)
+        blob, deltas = ran
         parts = blob.split(b"\n")
         if len(parts) != len(messages):  # pragma: no cover - a token never holds a line end
             return self._each(messages)
         return [(part, tuple(delta.items())) for part, delta in zip(parts, deltas, strict=True)]
+
+    def _run_rules(self, blob: bytes, count: int) -> tuple[bytes, list[dict[str, int]]] | None:
+        """The rules, then the learned words, over `count` messages joined by line ends: the
+        result and each message's counts; None where that cannot be (the messages then go one
+        by one): a match across a line end, a rule or words only Python's re runs."""
+        deltas: list[dict[str, int]] = [{} for _ in range(count)]
+        for rule in self.rules:
+            if rule.on_block is None:
+                return None
+            if not rule.may_match_block(blob):
+                continue
+            try:
+                blob = self._block_rule(rule, blob, deltas)
+            except _Crossing:
+                return None
+        if self._words_bytes is not None:
+            blob = self._block_words(blob, deltas)
+        elif self._words is not None:
+            return None
+        return blob, deltas
+
+    def _block_rule(self, rule: Rule, blob: bytes, deltas: list[dict[str, int]]) -> bytes:
+        """`rule` over lines joined by line ends, as `_swap_spans` on each line: each match whose
+        value `_stands` is replaced by its token, counted in its line's delta (once the run is
+        through: a match across a line end raises _Crossing). One loop with `_stands` and
+        `token_for` inlined: this is the work of every match (a million in a busy bundle)."""
+        match = _matcher(rule.on_block)
+        group, kind, literals, not_after = rule.group, rule.kind, rule.literal_bytes, rule.not_after
+        tokens = self._tokens
+        find, count = blob.find, blob.count
+        pieces: list[bytes] = []
+        hits: list[int] = []  # the line of each replacement
+        done = pos = line = counted = 0
+        size = len(blob)
+        while True:
+            spans = match(_UNANCHORED, blob, pos, size)
+            lo, hi = spans[0]
+            if lo < 0:
+                break
+            if find(b"\n", lo, hi) >= 0:
+                raise _Crossing
+            start, end = spans[group]
+            stands = (  # as _stands says
+                start < end
+                and not (literals and not _holds_literal(literals, blob, lo, hi))
+                and not (not_after and start > 0 and blob[start - 1] != 10 and rule.left_alone(blob, start))
+            )
+            if stands:
+                key = (kind, blob[start:end])
+                token = tokens[key] if key in tokens else self.token_for(kind, key[1])
+                if token is not None:
+                    pieces.append(blob[done:start])
+                    pieces.append(token)
+                    done = end
+                    line += count(b"\n", counted, lo)
+                    counted = lo
+                    hits.append(line)
+            if pos == size:
+                break
+            pos = pos + 1 if pos == hi else hi  # an empty match moves on by one
+        for at in hits:
+            delta = deltas[at]
+            delta[kind] = delta.get(kind, 0) + 1
+        if not pieces:
+            return blob
+        pieces.append(blob[done:])
+        return b"".join(pieces)
+
+    def _block_words(self, blob: bytes, deltas: list[dict[str, int]]) -> bytes:
+        """The learned words (as `_word_spans`) over lines joined by line ends, counted per line."""
+        match = _matcher(self._words_bytes)
+        known = self._word_tokens
+        count = blob.count
+        pieces: list[bytes] = []
+        hits: list[tuple[int, str]] = []
+        done = pos = line = counted = 0
+        size = len(blob)
+        while True:
+            spans = match(_UNANCHORED, blob, pos, size)
+            lo, hi = spans[0]
+            if lo < 0:
+                break
+            value = blob[lo:hi]
+            word = known[value] if value in known else self.word_for(value)
+            if word is not None:
+                pieces.append(blob[done:lo])
+                pieces.append(word[0])
+                done = hi
+                line += count(b"\n", counted, lo)
+                counted = lo
+                hits.append((line, word[1]))
+            if pos == size:
+                break
+            pos = pos + 1 if pos == hi else hi
+        for at, kind in hits:
+            delta = deltas[at]
+            delta[kind] = delta.get(kind, 0) + 1
+        if not pieces:
+            return blob
+        pieces.append(blob[done:])
+        return b"".join(pieces)
 
     def _each(self, messages: list[bytes]) -> list[tuple[bytes, tuple[tuple[str, int], ...]]]:
         out = []
@@ -623,18 +717,35 @@ class Redactor:
 _UNANCHORED = getattr(getattr(re2, "_Anchor", None), "UNANCHORED", None)
 
 
-def _spans(pattern: Any, data: bytes) -> Iterator[list[tuple[int, int]]]:
-    """The spans of each match of an RE2 `pattern` in `data` (the whole match's, then each
-    group's; (-1, -1) for a group that took no part), as its finditer walks them, read from
-    RE2's C++ layer: its Python match objects cost more than the matching (profiled: 6 of
-    20 s of a redact run went to them)."""
+def _matcher(pattern: Any) -> Callable[[Any, bytes, int, int], list[tuple[int, int]]]:
+    """`match(anchor, data, pos, end)`: the spans of the first match of an RE2 `pattern` in
+    data[pos:end] (the whole match's, then each group's; (-1, -1) for a group that took no
+    part, and for no match), read from RE2's C++ layer: its Python match objects cost more
+    than the matching (profiled: 6 of 20 s of a redact run went to them)."""
     match = getattr(getattr(pattern, "_regexp", None), "Match", None)
-    if (
-        match is None or _UNANCHORED is None
-    ):  # pragma: no cover - another version of the wrapper: its public API
-        for m in pattern.finditer(data):
-            yield [m.span(g) for g in range(pattern.groups + 1)]
-        return
+    if match is not None and _UNANCHORED is not None:
+        return cast(Callable[[Any, bytes, int, int], list[tuple[int, int]]], match)
+
+    def public(anchor: Any, data: bytes, pos: int, end: int) -> list[tuple[int, int]]:  # pragma: no cover
+        m = pattern.search(data, pos, end)  # another version of the wrapper: its public API
+        return [m.span(g) for g in range(pattern.groups + 1)] if m else [(-1, -1)]
+
+    return public
+
+
+def _holds_literal(literals: tuple[bytes, ...], blob: bytes, lo: int, hi: int) -> bool:
+    """Does the line holding blob[lo:hi] hold one of the literals (a rule's pre-check)?"""
+    for lit in literals:
+        if blob.find(lit, lo, hi) >= 0:  # in the match (the usual case), so in its line
+            return True
+    ls, le = _line_around(blob, lo, hi)
+    return any(blob.find(lit, ls, le) >= 0 for lit in literals)
+
+
+def _spans(pattern: Any, data: bytes) -> Iterator[list[tuple[int, int]]]:
+    """The spans of each match of an RE2 `pattern` in `data`, as its finditer walks them
+    (see _matcher)."""
+    match = _matcher(pattern)
     pos, end = 0, len(data)
     while True:
         spans = match(_UNANCHORED, data, pos, end)
@@ -693,60 +804,9 @@ def _stands(rule: Rule, blob: bytes, lo: int, hi: int, start: int, end: int) -> 
         raise _Crossing
     if start >= end:
         return False
-    if rule.literal_bytes:
-        for lit in rule.literal_bytes:
-            if blob.find(lit, lo, hi) >= 0:  # in the match (the usual case), so in its line
-                break
-        else:
-            ls, le = _line_around(blob, lo, hi)
-            if not any(blob.find(lit, ls, le) >= 0 for lit in rule.literal_bytes):
-                return False
+    if rule.literal_bytes and not _holds_literal(rule.literal_bytes, blob, lo, hi):
+        return False
     return not (rule.not_after and start > 0 and blob[start - 1] != 10 and rule.left_alone(blob, start))
-
-
-class _BlockSwap:
-    """Redactor._swap_spans for a rule run over lines joined by line ends; counts are kept per
-    line and given to `count` once the run is through (a crossing match undoes the run)."""
-
-    def __init__(self, red: Redactor, rule: Rule, blob: bytes) -> None:
-        self.red, self.rule, self.line_of = red, rule, _LineOf(blob)
-        self.lines: list[int] = []
-
-    def __call__(self, data: bytes, spans: list[tuple[int, int]]) -> bytes:
-        rule = self.rule
-        (lo, hi), (start, end) = spans[0], spans[rule.group]
-        if not _stands(rule, data, lo, hi, start, end):
-            return data[lo:hi]
-        token = self.red.token_for(rule.kind, data[start:end])
-        if token is None:
-            return data[lo:hi]
-        self.lines.append(self.line_of(lo))
-        return data[lo:start] + token + data[end:hi]
-
-    def count(self, deltas: list[dict[str, int]]) -> None:
-        kind = self.rule.kind
-        for line in self.lines:
-            deltas[line][kind] = deltas[line].get(kind, 0) + 1
-
-
-class _BlockWords:
-    """The learned words (Redactor._word) over lines joined by line ends, counted per line."""
-
-    def __init__(self, red: Redactor, blob: bytes) -> None:
-        self.red, self.line_of = red, _LineOf(blob)
-        self.found: list[tuple[int, str]] = []
-
-    def __call__(self, data: bytes, spans: list[tuple[int, int]]) -> bytes:
-        lo, hi = spans[0]
-        word = self.red.word_for(data[lo:hi])
-        if word is None:
-            return data[lo:hi]
-        self.found.append((self.line_of(lo), word[1]))
-        return word[0]
-
-    def count(self, deltas: list[dict[str, int]]) -> None:
-        for line, kind in self.found:
-            deltas[line][kind] = deltas[line].get(kind, 0) + 1
 
 
 def _block_lines(data: bytes, count: int) -> list[bytes]:
@@ -764,6 +824,21 @@ _STAMP_BYTES = re.compile(
 )
 """What _split_stamp takes for a stamp, in a line whose first 20 bytes are ASCII (and that goes
 on after them)."""
+
+
+_STAMP_AT_LINE = re.compile(rb"\n\d{4}\.")
+
+
+def _unstamped(data: bytes) -> bool:
+    """Is no line of a clean block one whose stamp `_split_stamp` would take off (no line
+    starts with 4 digits and a dot, or with a non-ASCII character), and none ends in CR? Its
+    lines are then its messages, as they stand."""
+    return (
+        data.isascii()
+        and b"\r" not in data
+        and _STAMP_AT_LINE.search(data) is None
+        and not (data[4:5] == b"." and data[:4].isdigit())
+    )
 
 
 def _split_stamp_bytes(raw: bytes) -> tuple[bytes, bytes]:
