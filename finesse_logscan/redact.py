@@ -27,7 +27,6 @@ import hmac
 import json
 import re
 import secrets
-import tempfile
 import tomllib
 import zipfile
 from collections import deque
@@ -42,7 +41,6 @@ from typing import Any, cast
 
 import re2
 
-from . import workers
 from .bundle import BundleReader, SourceFile
 from .options import Limits
 from .routing import route_by_name
@@ -491,20 +489,29 @@ class Redactor:
     # line by line) and to be in a line that holds one of the rule's literals (the pre-check
     # `line` makes), and a value at a line's start is not 'after' the line end before it.
 
+    def _learn_needs_lines(self) -> bool:
+        """Does some learning rule go line by line (only Python's re runs it)?"""
+        return any(rule.learn and rule.on_block is None for rule in self.rules)
+
     def learn_block(self, data: bytes, count: int) -> None:
         """`learn` each of the `count` lines of a clean block."""
-        fresh: list[bytes] = []
-        seen = self._learnt_bytes
-        for raw in _block_lines(data, count):
-            message = raw[20:] if _STAMP_BYTES.match(raw) else _split_stamp_bytes(raw)[1]
-            if message in seen:
-                continue
-            if self._remember(message):
-                seen.add(message)
-            fresh.append(raw)  # (learnt with its time, as `learn` does)
-        if not fresh:
-            return
-        blob = b"\n".join(fresh)
+        fresh: list[bytes]
+        if _unstamped(data):  # each line a message of its own: the memo would not hit
+            blob = data[:-1] if data.endswith(b"\n") else data
+            fresh = blob.split(b"\n") if self._learn_needs_lines() else []
+        else:
+            fresh = []
+            seen = self._learnt_bytes
+            for raw in _block_lines(data, count):
+                message = raw[20:] if _STAMP_BYTES.match(raw) else _split_stamp_bytes(raw)[1]
+                if message in seen:
+                    continue
+                if self._remember(message):
+                    seen.add(message)
+                fresh.append(raw)  # (learnt with its time, as `learn` does)
+            if not fresh:
+                return
+            blob = b"\n".join(fresh)
         found: list[
             tuple[int, int, str, str]
         ] = []  # (line, rule, value, kind), in the order `learn` meets them
@@ -520,24 +527,51 @@ class Redactor:
                 continue
             if not rule.may_match_block(blob):
                 continue
-            line_of, decided = _LineOf(blob), self._decided
             try:
-                for spans in _spans(rule.on_block, blob):
-                    (lo, hi), (start, end) = spans[0], spans[rule.group]
-                    if blob.find(b"\n", lo, hi) < 0 and blob[start:end] in decided:
-                        continue  # learned (or refused) before this block: its first kind stands
-                    if _stands(rule, blob, lo, hi, start, end):
-                        found.append((line_of(lo), i, blob[start:end].decode(), rule.kind))
+                found.extend(self._learn_rule(i, rule, blob))
             except _Crossing:  # learnt line by line
-                for raw in fresh:
+                for raw in fresh or _block_lines(data, count):
                     self._learn(raw.decode(), frozenset())
                 return
         found.sort(key=lambda f: (f[0], f[1]))  # stable: within a line and rule, in match order
+        learned, decided = self.learned, self._decided
         for _, _, value, kind in found:
+            if value in learned:
+                continue
             if len(value) >= 2 and not is_token(value):
-                self.learned.setdefault(value, kind)
-            if len(self._decided) < 1_000_000:
-                self._decided.add(value.encode())
+                learned[value] = kind
+            if len(decided) < 1_000_000:
+                decided.add(value.encode())
+
+    def _learn_rule(self, i: int, rule: Rule, blob: bytes) -> list[tuple[int, int, str, str]]:
+        """(line, rule, value, kind) of each value `rule` (the i-th) finds in lines joined by line
+        ends, as `_learn` finds them line by line, but the first time in the block only: a
+        value's later finds add nothing (nor do values decided before this block). Raises
+        _Crossing for a match across a line end."""
+        match = _matcher(rule.on_block)
+        decided, kind, group = self._decided, rule.kind, rule.group
+        find, count = blob.find, blob.count
+        here: set[bytes] = set()
+        out: list[tuple[int, int, str, str]] = []
+        pos = line = counted = 0
+        size = len(blob)
+        while True:
+            spans = match(_UNANCHORED, blob, pos, size)
+            lo, hi = spans[0]
+            if lo < 0:
+                return out
+            start, end = spans[group]
+            value = blob[start:end]
+            if find(b"\n", lo, hi) >= 0:
+                raise _Crossing
+            if value not in decided and value not in here and _stands(rule, blob, lo, hi, start, end):
+                here.add(value)
+                line += count(b"\n", counted, lo)
+                counted = lo
+                out.append((line, i, value.decode(), kind))
+            if pos == size:
+                return out
+            pos = pos + 1 if pos == hi else hi  # an empty match moves on by one
 
     def block(self, data: bytes, count: int) -> bytes:
         """The `count` lines of a clean block, redacted as `line` redacts each, each ending with
@@ -579,6 +613,17 @@ class Redactor:
                 counts[kind] = counts.get(kind, 0) + n * lines
         out.append(b"")
         return b"\n".join(out)
+
+    def learn_on_its_own(self, data: bytes, count: int) -> list[tuple[str, str]]:
+        """`learn_block` as if nothing had been learnt before: what the block adds, in order.
+        Given in file order to one dict's setdefault, the blocks' additions give what one
+        process learns from them all (see _Learning)."""
+        self.learned = {}
+        for memo in (self._learnt_bytes, self._learnt, self._decided):
+            memo.clear()
+        self._cached_chars = 0
+        self.learn_block(data, count)
+        return list(self.learned.items())
 
     def on_its_own(self, data: bytes, count: int) -> tuple[bytes, list[tuple[str, str, str]], dict[str, int]]:
         """`block` as if no block had been redacted before (no token given yet, nothing in the
@@ -776,19 +821,6 @@ class _Crossing(Exception):
     """A match ran across a line end: the lines are redacted one by one."""
 
 
-class _LineOf:
-    """The line number (from 0) of each offset, offsets given in increasing order, in lines
-    joined by line ends (the line ends between one offset and the next are counted)."""
-
-    def __init__(self, blob: bytes) -> None:
-        self.blob, self.pos, self.no = blob, 0, 0
-
-    def __call__(self, offset: int) -> int:
-        self.no += self.blob.count(b"\n", self.pos, offset)
-        self.pos = offset
-        return self.no
-
-
 def _line_around(blob: bytes, lo: int, hi: int) -> tuple[int, int]:
     """Where the line holding blob[lo:hi] starts and ends."""
     end = blob.find(b"\n", hi)
@@ -922,25 +954,27 @@ def redact(
     red = Redactor(rules or builtin_rules(), names)
     result = Result()
     learning = _Progress(progress, "learning ") if progress is not None else None
-    for value, kind in _learn_all(paths, limits, red.rules, jobs, learning):  # pass 1: learn the values
-        red.learned.setdefault(value, kind)
+    learner = Redactor(red.rules, Pseudonyms(key))  # pass 1: learn the values
+    reader = BundleReader(limits)
+    ticking = learning.ticking(reader, paths) if learning is not None else _chunks
+    with _Learning(learner, jobs) as learnt:
+        for src in _text_sources(paths, limits, [], reader=reader):
+            learnt.name(src.path)
+            _blocks(ticking(src), learnt)
+        learnt.finish()
+    red.learned = learner.learned
     red.freeze()
     dumps: list[SourceFile] = []
     reader = BundleReader(limits)
     writing = _Progress(progress, "writing ").ticking(reader, paths) if progress is not None else _chunks
     writer = _ZipWriter(out)  # (the file is made here: removed below only if made)
     try:
-        with writer as zf, _Writing(red, zf, jobs) as ordered:
+        with writer as zf, _Writing(red, jobs, zf) as written:
             for src in _text_sources(paths, limits, result.left_out, dumps, reader):  # pass 2: write
-                ordered.member(f"{src.input_name}/{src.path}")
-                for chunk in writing(src):
-                    if chunk.lines is None:
-                        ordered.block(chunk.data, chunk.count)
-                    else:
-                        ordered.lines([line.text for line in chunk.lines])
-                    result.lines += chunk.count
+                written.name(f"{src.input_name}/{src.path}")
+                result.lines += _blocks(writing(src), written)
                 result.files += 1
-            ordered.finish()
+            written.finish()
             for dump in dumps:  # the name (and, from a zip, the time) is what the diagnosis reads
                 zf.empty(
                     zipfile.ZipInfo(red.path(f"{dump.input_name}/{dump.path}"), date_time=_zip_time(dump))
@@ -951,6 +985,18 @@ def redact(
         raise
     result.replaced = dict(red.counts)
     return result, names
+
+
+def _blocks(chunks: Iterable[Chunk], ordered: _InOrder) -> int:
+    """Give a file's blocks to a pass; returns its number of lines."""
+    lines = 0
+    for chunk in chunks:
+        if chunk.lines is None:
+            ordered.block(chunk.data, chunk.count)
+        else:
+            ordered.lines([line.text for line in chunk.lines])
+        lines += chunk.count
+    return lines
 
 
 class _Progress:
@@ -972,16 +1018,16 @@ class _Progress:
 
 
 class _Item:
-    """Something pass 2 writes, in file order: a member's name, the lines of a block that is
-    not clean (both done when their turn comes), or a clean block: given to a worker
-    (`future`), redacted on its own here (`done`), or neither yet."""
+    """Something a pass does, in file order: a file's name, the lines of a block that is not
+    clean (both done when their turn comes), or a clean block: given to a worker (`future`),
+    done on its own here (`done`), or neither yet."""
 
     __slots__ = ("data", "done", "future", "what")
 
     def __init__(self, what: str, data: Any) -> None:
         self.what, self.data = what, data
         self.future: Any = None
-        self.done: tuple[bytes, list[tuple[str, str, str]], dict[str, int]] | None = None
+        self.done: Any = None
 
 
 def _free(item: _Item) -> bool:
@@ -989,12 +1035,13 @@ def _free(item: _Item) -> bool:
     return item.what == "block" and item.future is None and item.done is None
 
 
-_WRITER: Redactor | None = None
+_WORKER: Redactor | None = None
+"""A worker process's redactor (made by _start_worker)."""
 
 
-def _start_writer(rules: tuple[Rule, ...], key: bytes, learned: dict[str, str]) -> None:
-    global _WRITER
-    _WRITER = _copy_of(rules, key, learned)
+def _start_worker(rules: tuple[Rule, ...], key: bytes, learned: dict[str, str]) -> None:
+    global _WORKER
+    _WORKER = _copy_of(rules, key, learned)
 
 
 def _copy_of(rules: tuple[Rule, ...], key: bytes, learned: dict[str, str]) -> Redactor:
@@ -1004,44 +1051,44 @@ def _copy_of(rules: tuple[Rule, ...], key: bytes, learned: dict[str, str]) -> Re
     return red
 
 
-def _on_its_own_in_worker(
-    data: bytes, count: int
-) -> tuple[bytes, list[tuple[str, str, str]], dict[str, int]]:
-    assert _WRITER is not None
-    return _WRITER.on_its_own(data, count)
+def _learn_in_worker(data: bytes, count: int) -> list[tuple[str, str]]:
+    assert _WORKER is not None
+    return _WORKER.learn_on_its_own(data, count)
 
 
-class _Writing:
-    """Pass 2 over several processes. A token depends on the values given one before it (a
-    token taken is not given again), so the copy one process writes depends on the order it
-    meets values in. Here clean blocks are redacted on their own (`Redactor.on_its_own`, as if
-    each were the first) by workers and, while it waits for them, by this process; then, in
-    file order, this process checks with `Pseudonyms.agree` that each block gave every value
-    the token one process going through them all gives it, and writes it, or (rarely: two
-    values whose first tokens collide) redacts it again itself. A block whose turn has come
-    that no worker has begun, a member's name and a block that is not clean are done here
-    when their turn comes, as one process does them. So the copy, the counts and the mapping
-    are those of one process whatever `jobs` is. At most WINDOW blocks wait (memory is flat)."""
+def _redact_in_worker(data: bytes, count: int) -> tuple[bytes, list[tuple[str, str, str]], dict[str, int]]:
+    assert _WORKER is not None
+    return _WORKER.on_its_own(data, count)
+
+
+class _InOrder:
+    """A pass over several processes, its effects in file order. Clean blocks are done on their
+    own (as if each were the first) by workers, which take the latest blocks, and, while it
+    waits for them, by this process; then, in file order, `_take` makes each block's effect,
+    from what was done apart or (a block no one began: its turn has come) doing it here, as
+    one process going through them all does. File names and blocks that are not clean are
+    done here when their turn comes. At most WINDOW blocks wait (memory is flat)."""
 
     WINDOW = 12
-    AHEAD = 4
+    AHEAD = 4  # blocks given to each worker at a time
+    JOB: Callable[[bytes, int], Any]  # a block done on its own, in a worker (module level)
 
-    def __init__(self, red: Redactor, zf: _ZipWriter, jobs: int) -> None:
-        self.red, self.zf = red, zf
+    def __init__(self, red: Redactor, jobs: int) -> None:
+        self.red = red
         self.pending: deque[_Item] = deque()
         self.workers = max(jobs - 1, 0)
         self.pool: Any = None
         self.here: Redactor | None = None  # this process's redactor for blocks on their own
 
-    def __enter__(self) -> _Writing:
+    def __enter__(self) -> _InOrder:
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self.pool is not None:
             self.pool.shutdown(cancel_futures=True)
 
-    def member(self, name: str) -> None:
-        self._add(_Item("member", name))
+    def name(self, name: str) -> None:
+        self._add(_Item("name", name))
 
     def lines(self, texts: list[str]) -> None:
         self._add(_Item("lines", texts))
@@ -1059,8 +1106,8 @@ class _Writing:
             pass
 
     def _top_up(self) -> None:
-        """Give the workers the latest blocks no one has begun, up to two each (this process
-        takes the earliest: the next to be written)."""
+        """Give the workers the latest blocks no one has begun, AHEAD each (this process takes
+        the earliest: the next to be taken)."""
         while self.workers:
             busy = sum(1 for i in self.pending if i.future is not None and not i.future.done())
             if busy >= self.AHEAD * self.workers:
@@ -1078,17 +1125,18 @@ class _Writing:
             if self.pool is None:
                 red = self.red
                 self.pool = ProcessPoolExecutor(
-                    self.workers, initializer=_start_writer, initargs=(red.rules, red.names.key, red.learned)
+                    self.workers, initializer=_start_worker, initargs=(red.rules, red.names.key, red.learned)
                 )
-            return self.pool.submit(_on_its_own_in_worker, data, count)
+            return self.pool.submit(type(self).JOB, data, count)
         except (OSError, NotImplementedError, BrokenProcessPool):  # no workers: done here
             self.workers = 0
             return None
 
     def _turn(self, final: bool) -> bool:
-        """Write the first waiting item if it can be; else, when too many wait (or at the end),
-        redact a later block on its own meanwhile, or wait. False when it is time to read on."""
-        from concurrent.futures import wait
+        """Take the first waiting item if it can be; else, when too many wait (or at the end),
+        do a later block on its own meanwhile, or wait. False when it is time to read on."""
+        from concurrent.futures import CancelledError, wait
+        from concurrent.futures.process import BrokenProcessPool
 
         self._top_up()
         head = self.pending[0]
@@ -1098,36 +1146,82 @@ class _Writing:
                 return False
             later = next((i for i in self.pending if _free(i)), None)
             if later is None:
-                wait([future])  # (its error, if any, is met when it is written)
+                wait([future])  # (its error, if any, is met when it is taken)
                 return True
             if self.here is None:
                 self.here = _copy_of(self.red.rules, self.red.names.key, self.red.learned)
-            later.done = self.here.on_its_own(*later.data)
+            later.done = self._apart(self.here, *later.data)
             return True
         self.pending.popleft()
-        self._write(head)
-        return True
-
-    def _write(self, item: _Item) -> None:
-        from concurrent.futures import CancelledError
-        from concurrent.futures.process import BrokenProcessPool
-
-        red, zf = self.red, self.zf
-        if item.what == "member":
-            zf.open(red.path(item.data))
-            return
-        if item.what == "lines":
-            zf.write("".join(red.line(text) + "\n" for text in item.data).encode("utf-8"))
-            return
-        done = item.done
-        if item.future is not None:
+        done = head.done
+        if future is not None:
             try:
-                done = item.future.result()
+                done = future.result()
             except CancelledError:  # taken back before a worker began it
                 pass
             except BrokenProcessPool:  # a worker died (killed, out of memory): done here
                 self.workers = 0
-        if done is not None and red.names.agree(done[1]):
+        self._take(head, done)
+        return True
+
+    def _apart(self, red: Redactor, data: bytes, count: int) -> Any:
+        """The block done on its own by `red` (as JOB does in a worker)."""
+        raise NotImplementedError
+
+    def _take(self, item: _Item, done: Any) -> None:
+        """The item's effect, in file order; `done`: the block done on its own, or None."""
+        raise NotImplementedError
+
+
+class _Learning(_InOrder):
+    """Pass 1 over several processes: what a block adds, learnt on its own, given in file
+    order to one dict's setdefault gives what one process learns (a value's kind is the
+    first one found; a value learnt again adds nothing)."""
+
+    JOB = staticmethod(_learn_in_worker)
+
+    def _apart(self, red: Redactor, data: bytes, count: int) -> Any:
+        return red.learn_on_its_own(data, count)
+
+    def _take(self, item: _Item, done: Any) -> None:
+        red = self.red
+        if item.what == "name":
+            red.learn(item.data)
+        elif item.what == "lines":
+            for text in item.data:
+                red.learn(text)
+        elif done is not None:
+            for value, kind in done:
+                red.learned.setdefault(value, kind)
+        else:
+            red.learn_block(*item.data)
+
+
+class _Writing(_InOrder):
+    """Pass 2 over several processes. A token depends on the values given one before it (a
+    token taken is not given again), so the copy one process writes depends on the order it
+    meets values in: each block redacted on its own (`Redactor.on_its_own`) is checked with
+    `Pseudonyms.agree`, in file order, to have given every value the token one process going
+    through them all gives it, and written, or (rarely: two values whose first tokens
+    collide) redacted again here. So the copy, the counts and the mapping are those of one
+    process whatever `jobs` is."""
+
+    JOB = staticmethod(_redact_in_worker)
+
+    def __init__(self, red: Redactor, jobs: int, zf: _ZipWriter) -> None:
+        super().__init__(red, jobs)
+        self.zf = zf
+
+    def _apart(self, red: Redactor, data: bytes, count: int) -> Any:
+        return red.on_its_own(data, count)
+
+    def _take(self, item: _Item, done: Any) -> None:
+        red, zf = self.red, self.zf
+        if item.what == "name":
+            zf.open(red.path(item.data))
+        elif item.what == "lines":
+            zf.write("".join(red.line(text) + "\n" for text in item.data).encode("utf-8"))
+        elif done is not None and red.names.agree(done[1]):
             out, _, counts = done
             for kind, n in counts.items():
                 red.counts[kind] = red.counts.get(kind, 0) + n
@@ -1200,93 +1294,6 @@ class _ZipWriter:
         self._zip.close()
         if self._error is not None and exc[0] is None:
             raise self._error
-
-
-class _Learner:
-    """Learns file after file, and tells what each file added: (value, kind) in the order the
-    file gave them. Given in file order to one dict's setdefault, the files' additions, made
-    by several learners, give what one learner learns from them all: a value's kind is the
-    first one found (a learner's earlier files come earlier in file order), and a message
-    learnt twice gives nothing new."""
-
-    def __init__(self, rules: tuple[Rule, ...]) -> None:
-        self.red = Redactor(rules, Pseudonyms(b""))
-
-    def file(self, path: str, chunks: Iterable[Chunk]) -> list[tuple[str, str]]:
-        red = self.red
-        before = len(red.learned)
-        red.learn(path)
-        for chunk in chunks:
-            if chunk.lines is None:  # clean: its lines are its bytes
-                red.learn_block(chunk.data, chunk.count)
-            else:
-                for line in chunk.lines:
-                    red.learn(line.text)
-        return list(islice(red.learned.items(), before, None))
-
-
-_WORKER_LEARNER: _Learner | None = None
-
-
-def _learn_in_worker(rules: tuple[Rule, ...], path: str, spool: workers.Spool) -> list[tuple[str, str]]:
-    global _WORKER_LEARNER
-    if _WORKER_LEARNER is None:
-        _WORKER_LEARNER = _Learner(rules)
-    return _WORKER_LEARNER.file(path, spool.chunks(keep=True))  # (kept: learnt here if this process dies)
-
-
-def _learn_all(
-    paths: list[str], limits: Limits, rules: tuple[Rule, ...], jobs: int, progress: _Progress | None = None
-) -> Iterator[tuple[str, str]]:
-    """Pass 1: what every text file adds to the learned values, in file order. With `jobs` > 1
-    a file goes to the workers (kept in a spool file, learnt from there) when what they have
-    not finished yet is smaller than it (per worker): a debug.log read first goes to them
-    while this process learns from the files after it. The others are learnt here as they
-    are read."""
-    here = _Learner(rules)
-    reader = BundleReader(limits)
-    ticking = progress.ticking(reader, paths) if progress is not None else _chunks
-    if jobs <= 1:
-        for src in _text_sources(paths, limits, [], reader=reader):
-            yield from here.file(src.path, ticking(src))
-        return
-    from concurrent.futures import Future, ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-
-    added: list[list[tuple[str, str]] | Future[list[tuple[str, str]]]] = []
-    sent: dict[Future[list[tuple[str, str]]], tuple[int, str, workers.Spool]] = {}  # size, path, spool
-    with tempfile.TemporaryDirectory(prefix="finesse-logscan-") as folder:
-        executor: ProcessPoolExecutor | None = None
-        try:
-            for src in _text_sources(paths, limits, [], reader=reader):
-                size = src.size or 0
-                if size and sum(n for f, (n, _, _) in sent.items() if not f.done()) < size * (jobs - 1):
-                    spool = workers.Spool(folder)
-                    for chunk in ticking(src):
-                        spool.add(chunk)
-                    spool.close()
-                    try:
-                        executor = executor or ProcessPoolExecutor(jobs - 1)
-                        future = executor.submit(_learn_in_worker, rules, src.path, spool)
-                        added.append(future)
-                        sent[future] = (size, src.path, spool)
-                        continue
-                    except (OSError, NotImplementedError, BrokenProcessPool):
-                        added.append(here.file(src.path, spool.chunks()))  # no workers: learnt here
-                        continue
-                added.append(here.file(src.path, ticking(src)))
-            for a in added:
-                if not isinstance(a, Future):
-                    yield from a
-                    continue
-                try:
-                    yield from a.result()
-                except BrokenProcessPool:  # a worker died (killed, out of memory): learnt here,
-                    _, path, spool = sent[a]  # by a learner of its own (all the file gives, in order)
-                    yield from _Learner(rules).file(path, spool.chunks(keep=True))
-        finally:
-            if executor is not None:
-                executor.shutdown(cancel_futures=True)
 
 
 def _zip_time(src: SourceFile) -> tuple[int, int, int, int, int, int]:

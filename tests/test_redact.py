@@ -415,7 +415,7 @@ def test_a_worker_that_dies_leaves_its_work_to_be_done_here(
     redact_module.redact([str(SAMPLES / "two-node")], str(dying), KEY, jobs=3)
     with zipfile.ZipFile(one) as a, zipfile.ZipFile(dying) as b:
         assert {n: a.read(n) for n in a.namelist()} == {n: b.read(n) for n in b.namelist()}
-    assert {f.__name__ for f in sent} == {"_learn_in_worker", "_on_its_own_in_worker"}  # (both passes)
+    assert {f.__name__ for f in sent} == {"_learn_in_worker", "_redact_in_worker"}  # (both passes)
 
 
 class _Inline:
