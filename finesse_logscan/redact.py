@@ -30,10 +30,10 @@ import secrets
 import tomllib
 import zipfile
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import partial
+from functools import lru_cache, partial
 from importlib import resources
 from itertools import islice
 from pathlib import Path
@@ -193,9 +193,6 @@ class Pseudonyms:
     given: list[tuple[str, str, str]] | None = None
     """When a list: (kind, value, token) of each value given a token here, in order (see `agree`)."""
 
-    def _digest(self, kind: str, value: str, salt: int = 0) -> bytes:
-        return hmac.new(self.key, f"{kind}\0{value}\0{salt}".encode(), hashlib.sha256).digest()
-
     def token(self, kind: str, value: str) -> str:
         if kind == "host":
             value = value.lower()
@@ -236,31 +233,42 @@ class Pseudonyms:
         return True
 
     def _make(self, kind: str, value: str, salt: int) -> str:
-        d = self._digest(kind, value, salt)
-        if kind in ("agent", "extension", "phone") and value.lstrip("+").replace("-", "").isdigit():
-            digits = "".join(str(b % 10) for b in d)
-            body = value.lstrip("+")
-            # same length; a digit more after each 64 tries (short numbers have few tokens)
-            out = str(d[0] % 9 + 1) + digits[1 : len(body) + salt // 64]
-            return ("+" if value.startswith("+") else "") + out
-        if kind == "agent":
-            return f"agent-{d.hex()[:6]}"
-        if kind == "name":
-            return f"name-{d.hex()[:6]}"
-        if kind == "email":
-            return f"user-{d.hex()[:6]}@{TOKEN_DOMAIN}"
-        if kind == "host":  # one token per host name, whether short or fully qualified
-            first = value.split(".", 1)[0]
-            label = "host-" + self._digest("host", first, salt).hex()[:6]
-            return f"{label}.{TOKEN_DOMAIN}" if "." in value else label
-        if kind == "ip":
-            octets = value.split(".")
-            net = self._digest("ip", ".".join(octets[:3]), salt)  # one /24 -> one pseudo /24
-            return f"100.{64 + net[0] % 64}.{net[1]}.{octets[3]}"
-        raise RedactError(f"no pseudonym for kind {kind}")
+        return _candidate(self.key, kind, value, salt)
 
     def mapping(self) -> dict[str, dict[str, str]]:
         return {tok: {"kind": k, "value": v} for tok, (k, v) in sorted(self.taken.items())}
+
+
+@lru_cache(maxsize=1 << 17)
+def _candidate(key: bytes, kind: str, value: str, salt: int) -> str:
+    """The `salt`-th token a value may get (a function of the key, kind, value and salt only:
+    kept, as blocks redacted on their own each work out the tokens of their values again)."""
+
+    def digest(kind: str, value: str, salt: int) -> bytes:
+        return hmac.new(key, f"{kind}\0{value}\0{salt}".encode(), hashlib.sha256).digest()
+
+    d = digest(kind, value, salt)
+    if kind in ("agent", "extension", "phone") and value.lstrip("+").replace("-", "").isdigit():
+        digits = "".join(str(b % 10) for b in d)
+        body = value.lstrip("+")
+        # same length; a digit more after each 64 tries (short numbers have few tokens)
+        out = str(d[0] % 9 + 1) + digits[1 : len(body) + salt // 64]
+        return ("+" if value.startswith("+") else "") + out
+    if kind == "agent":
+        return f"agent-{d.hex()[:6]}"
+    if kind == "name":
+        return f"name-{d.hex()[:6]}"
+    if kind == "email":
+        return f"user-{d.hex()[:6]}@{TOKEN_DOMAIN}"
+    if kind == "host":  # one token per host name, whether short or fully qualified
+        first = value.split(".", 1)[0]
+        label = "host-" + digest("host", first, salt).hex()[:6]
+        return f"{label}.{TOKEN_DOMAIN}" if "." in value else label
+    if kind == "ip":
+        octets = value.split(".")
+        net = digest("ip", ".".join(octets[:3]), salt)  # one /24 -> one pseudo /24
+        return f"100.{64 + net[0] % 64}.{net[1]}.{octets[3]}"
+    raise RedactError(f"no pseudonym for kind {kind}")
 
 
 def _browser_only(ua: str) -> str:
@@ -625,12 +633,17 @@ class Redactor:
         self.learn_block(data, count)
         return list(self.learned.items())
 
-    def on_its_own(self, data: bytes, count: int) -> tuple[bytes, list[tuple[str, str, str]], dict[str, int]]:
-        """`block` as if no block had been redacted before (no token given yet, nothing in the
-        memo): the block redacted, the tokens it gave (`Pseudonyms.given`) and its counts.
-        Blocks redacted so, by several processes, are checked with `Pseudonyms.agree` in file
-        order (see _Writing)."""
+    def on_its_own(
+        self, data: bytes, count: int, known: Mapping[tuple[str, str], str] | None = None
+    ) -> tuple[bytes, list[tuple[str, str, str]], dict[str, int]]:
+        """`block` as if no block had been redacted before (no token given yet but the `known`
+        ones, nothing in the memo): the block redacted, the tokens it gave (`Pseudonyms.given`)
+        and its counts. Blocks redacted so, by several processes, are checked with
+        `Pseudonyms.agree` in file order (see _Writing)."""
         self.names = Pseudonyms(self.names.key, given=[])
+        for (kind, value), token in (known or {}).items():
+            self.names.tokens[(kind, value)] = token
+            self.names.taken[token] = (kind, value)
         for memo in (self._tokens, self._word_tokens, self._done_bytes, self._done):
             memo.clear()
         self._cached_chars = 0
@@ -677,6 +690,7 @@ class Redactor:
         `token_for` inlined: this is the work of every match (a million in a busy bundle)."""
         match = _matcher(rule.on_block)
         group, kind, literals, not_after = rule.group, rule.kind, rule.literal_bytes, rule.not_after
+        first = literals[0] if literals else b""  # (found in the match itself, as a rule, most often)
         tokens = self._tokens
         find, count = blob.find, blob.count
         pieces: list[bytes] = []
@@ -693,7 +707,7 @@ class Redactor:
             start, end = spans[group]
             stands = (  # as _stands says
                 start < end
-                and not (literals and not _holds_literal(literals, blob, lo, hi))
+                and (not literals or find(first, lo, hi) >= 0 or _holds_literal(literals, blob, lo, hi))
                 and not (not_after and start > 0 and blob[start - 1] != 10 and rule.left_alone(blob, start))
             )
             if stands:
@@ -1056,9 +1070,11 @@ def _learn_in_worker(data: bytes, count: int) -> list[tuple[str, str]]:
     return _WORKER.learn_on_its_own(data, count)
 
 
-def _redact_in_worker(data: bytes, count: int) -> tuple[bytes, list[tuple[str, str, str]], dict[str, int]]:
+def _redact_in_worker(
+    data: bytes, count: int, known: dict[tuple[str, str], str]
+) -> tuple[bytes, list[tuple[str, str, str]], dict[str, int]]:
     assert _WORKER is not None
-    return _WORKER.on_its_own(data, count)
+    return _WORKER.on_its_own(data, count, known)
 
 
 class _InOrder:
@@ -1071,7 +1087,7 @@ class _InOrder:
 
     WINDOW = 12
     AHEAD = 4  # blocks given to each worker at a time
-    JOB: Callable[[bytes, int], Any]  # a block done on its own, in a worker (module level)
+    JOB: Callable[..., Any]  # a block done on its own, in a worker (module level), given _job_args too
 
     def __init__(self, red: Redactor, jobs: int) -> None:
         self.red = red
@@ -1127,7 +1143,7 @@ class _InOrder:
                 self.pool = ProcessPoolExecutor(
                     self.workers, initializer=_start_worker, initargs=(red.rules, red.names.key, red.learned)
                 )
-            return self.pool.submit(type(self).JOB, data, count)
+            return self.pool.submit(type(self).JOB, data, count, *self._job_args())
         except (OSError, NotImplementedError, BrokenProcessPool):  # no workers: done here
             self.workers = 0
             return None
@@ -1163,6 +1179,10 @@ class _InOrder:
                 self.workers = 0
         self._take(head, done)
         return True
+
+    def _job_args(self) -> tuple[Any, ...]:
+        """What JOB takes after a block's bytes and number of lines."""
+        return ()
 
     def _apart(self, red: Redactor, data: bytes, count: int) -> Any:
         """The block done on its own by `red` (as JOB does in a worker)."""
@@ -1204,16 +1224,22 @@ class _Writing(_InOrder):
     `Pseudonyms.agree`, in file order, to have given every value the token one process going
     through them all gives it, and written, or (rarely: two values whose first tokens
     collide) redacted again here. So the copy, the counts and the mapping are those of one
-    process whatever `jobs` is."""
+    process whatever `jobs` is. Where a block was redacted again, the tokens it had wrong
+    (a value whose first token another value holds: it appears in many blocks) are given,
+    with the value holding that token, to the blocks begun after (`known`)."""
 
     JOB = staticmethod(_redact_in_worker)
 
     def __init__(self, red: Redactor, jobs: int, zf: _ZipWriter) -> None:
         super().__init__(red, jobs)
         self.zf = zf
+        self.known: dict[tuple[str, str], str] = {}
+
+    def _job_args(self) -> tuple[Any, ...]:
+        return (self.known,)
 
     def _apart(self, red: Redactor, data: bytes, count: int) -> Any:
-        return red.on_its_own(data, count)
+        return red.on_its_own(data, count, self.known)
 
     def _take(self, item: _Item, done: Any) -> None:
         red, zf = self.red, self.zf
@@ -1228,6 +1254,13 @@ class _Writing(_InOrder):
             zf.write(out)
         else:
             zf.write(red.block(*item.data))
+            tokens, taken = red.names.tokens, red.names.taken
+            for kind, value, token in done[1] if done is not None else ():
+                right = tokens.get((kind, value))
+                if right is not None and right != token:
+                    self.known[(kind, value)] = right
+                    if token in taken:
+                        self.known[taken[token]] = token
 
 
 class _ZipWriter:
