@@ -527,3 +527,31 @@ def test_an_error_writing_the_copy_is_raised_not_hung(
     with pytest.raises(OSError, match="No space left"):
         redact([str(SAMPLES / "client-side")], str(tmp_path / "o.zip"), KEY, jobs=1)
     assert not (tmp_path / "o.zip").exists()  # no half-written copy left behind
+
+
+def test_blocks_learnt_on_their_own_give_what_one_process_learns() -> None:
+    """Pass 1 with workers: each block learnt from nothing, its additions given in file order to
+    one dict's setdefault; a value's kind is that of its first find, repeated messages (the
+    memo of one process) and values found by several rules included."""
+    blocks = [
+        [
+            "2026.03.04 14:00:01 user=10188 says hi",
+            "2026.03.04 14:00:02 user=10188 says hi",
+            "plain agent 3000001",
+        ],
+        ["<extension>10188</extension> <firstName>Ann</firstName>", "2026.03.04 14:00:03 user=10188 says hi"],
+        [
+            "<loginId>jdoe</loginId> <extension>20199</extension>",
+            "agentExtension=20199 <firstName>Ann</firstName>",
+        ],
+    ]
+    one = Redactor(builtin_rules(), Pseudonyms(KEY))
+    merged = Redactor(builtin_rules(), Pseudonyms(KEY))
+    apart = Redactor(builtin_rules(), Pseudonyms(KEY))
+    for rows in blocks:
+        data = ("\n".join(rows) + "\n").encode()
+        one.learn_block(data, len(rows))
+        for value, kind in apart.learn_on_its_own(data, len(rows)):
+            merged.learned.setdefault(value, kind)
+    assert list(merged.learned.items()) == list(one.learned.items())
+    assert one.learned["10188"] == "agent" and one.learned["20199"] == "extension"  # first finds
