@@ -620,7 +620,7 @@ def signatures_cmd(signatures_file: str | None, fmt: str) -> None:
 @click.option("--reveal", metavar="TOKEN", help="Say what TOKEN stands for (needs --map).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar on stderr.")
 @click.option("-j", "--jobs", type=click.IntRange(1), default=None, metavar="N",
-              help="Processes learning the values at once (default: every available core). Same copy with any number.")  # fmt: skip
+              help="Processes learning and redacting at once (default: every available core). Same copy with any number.")  # fmt: skip
 def redact(
     paths: tuple[str, ...],
     output: str | None,

@@ -11,7 +11,9 @@ client logs), packs it as .tgz, then times in the same run:
   - `tar -xzOf bundle.tgz` (the decompression floor),
   - `finesse-logscan analyze bundle.tgz --format json` (every core, then `--jobs 1`) and the
     same on the unpacked folder,
-and prints MB/s (uncompressed bytes), the ratio to tar, and each run's peak RSS.
+and prints MB/s (uncompressed bytes), the ratio to tar, and each run's peak RSS. With
+`--redact` it also times `finesse-logscan redact` of the folder (every core) and prints its
+ratio to `analyze` of the same folder.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import os
 import subprocess
 import sys
 import tarfile
+import tempfile
 import time
 from pathlib import Path
 
@@ -57,9 +60,11 @@ def main() -> None:
     ap.add_argument("--hours", type=float, default=4.0)
     ap.add_argument("--out", type=Path, default=Path("/tmp/finesse-logscan-bench"))
     ap.add_argument("--tool", default=str(Path(sys.executable).parent / "finesse-logscan"))
+    ap.add_argument("--redact", action="store_true", help="also time `redact` of the folder")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     rows = []
+    redacted = []
     for agents in args.agents:
         folder, tgz, size = bundle(args.out, agents, args.hours)
         tar_s, _ = run(["tar", "-xzOf", str(tgz)])
@@ -69,12 +74,22 @@ def main() -> None:
         dir_s, dir_rss = run([*tool, str(folder)])
         mb = size / 1e6
         rows.append((agents, mb, tgz.stat().st_size / 1e6, tar_s, tgz_s, one_s, dir_s, tgz_rss, dir_rss))
+        if args.redact:
+            with tempfile.TemporaryDirectory() as tmp:  # (the copy, its key and its mapping)
+                red_s, red_rss = run([args.tool, "redact", str(folder), "-o", f"{tmp}/copy.zip", "--quiet"])
+            redacted.append((agents, mb, red_s, dir_s, red_rss))
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
     print(f"{'agents':>6} {'MB':>7} {'tgz MB':>7} {'tar -xzOf':>9} {'analyze tgz':>11} {'MB/s':>6} "
           f"{'x tar':>6} {'-j 1':>7} {'folder':>7} {'MB/s':>6} {'RSS tgz':>8} {'RSS dir':>8}")  # fmt: skip
     for agents, mb, tmb, tar_s, tgz_s, one_s, dir_s, tgz_rss, dir_rss in rows:
         print(f"{agents:>6} {mb:>7.0f} {tmb:>7.1f} {tar_s:>8.2f}s {tgz_s:>10.2f}s {mb / tgz_s:>6.1f} "
               f"{tgz_s / tar_s:>6.1f} {one_s:>6.2f}s {dir_s:>6.2f}s {mb / dir_s:>6.1f} {tgz_rss:>5} MiB {dir_rss:>4} MiB")  # fmt: skip
+    if redacted:
+        print(f"{'agents':>6} {'MB':>7} {'redact':>8} {'MB/s':>6} {'analyze':>8} {'x analyze':>9} {'RSS':>8}")
+        for agents, mb, red_s, dir_s, red_rss in redacted:
+            print(
+                f"{agents:>6} {mb:>7.0f} {red_s:>7.2f}s {mb / red_s:>6.1f} {dir_s:>7.2f}s {red_s / dir_s:>9.1f} {red_rss:>4} MiB"
+            )
 
 
 if __name__ == "__main__":

@@ -344,9 +344,9 @@ def test_a_block_is_redacted_as_each_of_its_lines(rows: list[str]) -> None:
 
 
 @pytest.mark.parametrize("bundle", ["two-node", "notification-service-crash.zip"])
-def test_learning_in_workers_gives_the_same_copy(tmp_path: Path, bundle: str) -> None:
-    """With jobs > 1 the files are learnt from by several processes: the same values with the
-    same kinds, so the same copy and the same mapping."""
+def test_several_jobs_give_the_same_copy(tmp_path: Path, bundle: str) -> None:
+    """With jobs > 1 blocks are learnt from and redacted by several processes: the same values
+    with the same kinds, the same tokens, so the same copy and the same mapping."""
     copies = []
     for jobs in (1, 3):
         out = tmp_path / f"j{jobs}.zip"
