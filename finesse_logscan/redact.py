@@ -1141,7 +1141,9 @@ class _InOrder:
             if self.pool is None:
                 red = self.red
                 self.pool = ProcessPoolExecutor(
-                    self.workers, initializer=_start_worker, initargs=(red.rules, red.names.key, red.learned)
+                    self.workers,
+                    initializer=_start_worker,
+                    initargs=(red.rules, red.names.key, self._words()),
                 )
             return self.pool.submit(type(self).JOB, data, count, *self._job_args())
         except (OSError, NotImplementedError, BrokenProcessPool):  # no workers: done here
@@ -1165,7 +1167,7 @@ class _InOrder:
                 wait([future])  # (its error, if any, is met when it is taken)
                 return True
             if self.here is None:
-                self.here = _copy_of(self.red.rules, self.red.names.key, self.red.learned)
+                self.here = _copy_of(self.red.rules, self.red.names.key, self._words())
             later.done = self._apart(self.here, *later.data)
             return True
         self.pending.popleft()
@@ -1184,6 +1186,10 @@ class _InOrder:
         """What JOB takes after a block's bytes and number of lines."""
         return ()
 
+    def _words(self) -> dict[str, str]:
+        """The learned values a redactor doing blocks on their own needs."""
+        return self.red.learned
+
     def _apart(self, red: Redactor, data: bytes, count: int) -> Any:
         """The block done on its own by `red` (as JOB does in a worker)."""
         raise NotImplementedError
@@ -1199,6 +1205,9 @@ class _Learning(_InOrder):
     first one found; a value learnt again adds nothing)."""
 
     JOB = staticmethod(_learn_in_worker)
+
+    def _words(self) -> dict[str, str]:
+        return {}  # (learning starts from nothing)
 
     def _apart(self, red: Redactor, data: bytes, count: int) -> Any:
         return red.learn_on_its_own(data, count)

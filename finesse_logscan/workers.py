@@ -180,13 +180,9 @@ class Spool:
     def __setstate__(self, state: dict[str, str]) -> None:
         self.path, self._fh, self.size = state["path"], None, 0
 
-    def chunks(self, keep: bool = False) -> Iterator[Chunk]:
-        """The chunks in order, read back one at a time; the file is removed at the end (unless
-        `keep`: its folder is removed by its owner)."""
+    def chunks(self) -> Iterator[Chunk]:
+        """The chunks in order, read back one at a time; the file is removed at the end."""
         self.close()
-        if keep:
-            yield from self._read()
-            return
         try:
             yield from self._read()
         finally:
