@@ -434,6 +434,28 @@ class _Inline:
         pass
 
 
+class _Idle(_Inline):
+    """A process pool whose workers never begin a job: each block given to them is taken back
+    when its turn comes, and done here."""
+
+    def submit(self, fn: Any, *args: object) -> Future[object]:
+        return Future()
+
+
+def test_blocks_no_worker_begins_are_done_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from finesse_logscan import redact as redact_module
+
+    one = tmp_path / "one.zip"
+    _, names_one = redact([str(SAMPLES / "server-wide")], str(one), KEY, jobs=1)
+    monkeypatch.setattr(redact_module, "BLOCK_BYTES", 2048)  # many blocks, more than wait at once
+    monkeypatch.setattr("concurrent.futures.ProcessPoolExecutor", _Idle)
+    idle = tmp_path / "idle.zip"
+    _, names_idle = redact([str(SAMPLES / "server-wide")], str(idle), KEY, jobs=3)
+    with zipfile.ZipFile(one) as a, zipfile.ZipFile(idle) as b:
+        assert {n: a.read(n) for n in a.namelist()} == {n: b.read(n) for n in b.namelist()}
+    assert names_one.mapping() == names_idle.mapping()
+
+
 def _colliding_extensions() -> tuple[str, str]:
     """Two 3-digit extensions whose first tokens (with KEY) are the same."""
     seen: dict[str, str] = {}
