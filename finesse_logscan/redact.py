@@ -1038,11 +1038,12 @@ class _Item:
     clean (both done when their turn comes), or a clean block: given to a worker (`future`),
     done on its own here (`done`), or neither yet."""
 
-    __slots__ = ("data", "done", "future", "what")
+    __slots__ = ("data", "done", "future", "sent", "what")
 
     def __init__(self, what: str, data: Any) -> None:
         self.what, self.data = what, data
         self.future: Any = None
+        self.sent = ""  # the file the block went to its worker in
         self.done: Any = None
 
 
@@ -1067,27 +1068,32 @@ def _copy_of(rules: tuple[Rule, ...], key: bytes, learned: dict[str, str]) -> Re
     return red
 
 
-def _learn_in_worker(data: bytes, count: int) -> list[tuple[str, str]]:
+def _learn_in_worker(path: str, count: int) -> list[tuple[str, str]]:
     assert _WORKER is not None
-    return _WORKER.learn_on_its_own(data, count)
+    return _WORKER.learn_on_its_own(_read_back(path), count)
 
 
 def _redact_in_worker(
-    data: bytes, count: int, known: dict[tuple[str, str], str], folder: str
+    path: str, count: int, known: dict[tuple[str, str], str]
 ) -> tuple[str, list[tuple[str, str, str]], dict[str, int]]:
-    """The block redacted on its own; the copy goes back in a file of `folder` (its path is
-    returned): through the pool's pipe, 4 MiB cost the process reading them ~15 ms of CPU,
-    through a file ~2 (measured), and that process is the busiest."""
+    """The block redacted on its own; the copy goes back in a file beside the block's."""
     assert _WORKER is not None
-    out, given, counts = _WORKER.on_its_own(data, count, known)
+    out, given, counts = _WORKER.on_its_own(_read_back(path), count, known)
+    return _hand(os.path.dirname(path), out), given, counts
+
+
+def _hand(folder: str, data: bytes) -> str:
+    """Blocks go to workers and back through files of the pass's folder (their paths through the
+    pool's pipe): through the pipe, 4 MiB cost the process sending them ~5 ms of CPU and the
+    one reading them ~15, through a file ~1-2 each (measured); the main process is the busiest."""
     fd, path = tempfile.mkstemp(dir=folder)
     with os.fdopen(fd, "wb") as fh:
-        fh.write(out)
-    return path, given, counts
+        fh.write(data)
+    return path
 
 
 def _read_back(path: str) -> bytes:
-    """A block a worker wrote (see _redact_in_worker); the file is removed."""
+    """A block handed through a file (see _hand); the file is removed."""
     try:
         return Path(path).read_bytes()
     finally:
@@ -1112,6 +1118,7 @@ class _InOrder:
         self.pending: deque[_Item] = deque()
         self.workers = max(jobs - 1, 0)
         self.pool: Any = None
+        self.folder: tempfile.TemporaryDirectory[str] | None = None  # blocks to and from workers
         self.here: Redactor | None = None  # this process's redactor for blocks on their own
 
     def __enter__(self) -> _InOrder:
@@ -1120,6 +1127,8 @@ class _InOrder:
     def __exit__(self, *exc: object) -> None:
         if self.pool is not None:
             self.pool.shutdown(cancel_futures=True)
+        if self.folder is not None:
+            self.folder.cleanup()
 
     def name(self, name: str) -> None:
         self._add(_Item("name", name))
@@ -1149,24 +1158,27 @@ class _InOrder:
             free = next((i for i in reversed(self.pending) if _free(i)), None)
             if free is None:
                 return
-            free.future = self._submit(*free.data)
+            self._submit(free)
 
-    def _submit(self, data: bytes, count: int) -> Any:
+    def _submit(self, item: _Item) -> None:
         from concurrent.futures import ProcessPoolExecutor
         from concurrent.futures.process import BrokenProcessPool
 
+        data, count = item.data
         try:
             if self.pool is None:
                 red = self.red
+                self.folder = tempfile.TemporaryDirectory(prefix="finesse-logscan-")
                 self.pool = ProcessPoolExecutor(
                     self.workers,
                     initializer=_start_worker,
                     initargs=(red.rules, red.names.key, self._words()),
                 )
-            return self.pool.submit(type(self).JOB, data, count, *self._job_args())
+            assert self.folder is not None
+            item.sent = _hand(self.folder.name, data)
+            item.future = self.pool.submit(type(self).JOB, item.sent, count, *self._job_args())
         except (OSError, NotImplementedError, BrokenProcessPool):  # no workers: done here
             self.workers = 0
-            return None
 
     def _turn(self, final: bool) -> bool:
         """Take the first waiting item if it can be; else, when too many wait (or at the end),
@@ -1194,7 +1206,8 @@ class _InOrder:
             try:
                 done = future.result()
             except CancelledError:  # taken back before a worker began it
-                pass
+                with contextlib.suppress(OSError):
+                    os.unlink(head.sent)
             except BrokenProcessPool:  # a worker died (killed, out of memory): done here
                 self.workers = 0
         self._take(head, done)
@@ -1261,17 +1274,9 @@ class _Writing(_InOrder):
         super().__init__(red, jobs)
         self.zf = zf
         self.known: dict[tuple[str, str], str] = {}
-        self.folder: tempfile.TemporaryDirectory[str] | None = None  # the workers' copies
-
-    def __exit__(self, *exc: object) -> None:
-        super().__exit__(*exc)
-        if self.folder is not None:
-            self.folder.cleanup()
 
     def _job_args(self) -> tuple[Any, ...]:
-        if self.folder is None:
-            self.folder = tempfile.TemporaryDirectory(prefix="finesse-logscan-")
-        return (self.known, self.folder.name)
+        return (self.known,)
 
     def _apart(self, red: Redactor, data: bytes, count: int) -> Any:
         return red.on_its_own(data, count, self.known)
