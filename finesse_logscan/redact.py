@@ -341,18 +341,18 @@ class Redactor:
             return False
         return True
 
-    def learn(self, text: str, absent: Absent = frozenset()) -> None:
+    def learn(self, text: str) -> None:
         _, message = _split_stamp(text)
         if message in self._learnt:
             return
         if self._remember(message):
             self._learnt.add(message)
-        self._learn(text, absent)
+        self._learn(text)
 
-    def _learn(self, text: str, absent: Absent) -> None:
+    def _learn(self, text: str) -> None:
         data = text.encode()
-        for i, rule in enumerate(self.rules):
-            if not rule.learn or i in absent:
+        for rule in self.rules:
+            if not rule.learn:
                 continue
             if rule.on_bytes is not None:
                 found = (
@@ -386,13 +386,13 @@ class Redactor:
         except ImportError:  # pragma: no cover - RE2 ships wheels for the usual platforms
             self._words = re.compile(r"(?<![\w.-])(?:" + alternation + r")(?![\w-]|\.\w)")
 
-    def line(self, text: str, absent: Absent = frozenset()) -> str:
-        """The line redacted; `absent`: rules none of whose literals is in the line's block."""
+    def line(self, text: str) -> str:
+        """The line redacted (its openfire time kept as written)."""
         stamp, message = _split_stamp(text)
         done = self._done.get(message)
         if done is None:
             self._delta = {}
-            done = (self._redact(message, absent), tuple(self._delta.items()))
+            done = (self._redact(message), tuple(self._delta.items()))
             if self._remember(message):
                 self._done[message] = done
         counts = self.counts
@@ -400,29 +400,21 @@ class Redactor:
             counts[kind] = counts.get(kind, 0) + n
         return stamp + done[0]
 
-    def _redact(self, text: str, absent: Absent) -> str:
-        """Every rule in turn, then the learned words. Rules RE2 compiled run on the UTF-8
-        bytes (see Rule.on_bytes), the others on the text; the result is the same. A rule in
-        `absent` is passed over while the line is as read (none of its literals is there);
-        once a rule has replaced something, every later rule is tried."""
+    def _redact(self, text: str) -> str:
+        """Every rule in turn (each on the text as the rules before it left it), then the
+        learned words. Rules RE2 compiled run on the UTF-8 bytes (see Rule.on_bytes), the
+        others on the text; the result is the same."""
         data: bytes | None = None  # the line as bytes, while the last rule run was on bytes
-        as_read = True
-        for i, rule in enumerate(self.rules):
-            if as_read and i in absent:
-                continue
+        for rule in self.rules:
             if rule.on_bytes is not None:
                 data = text.encode() if data is None else data
                 if rule.may_match_bytes(data):
-                    new = _sub_spans(rule.on_bytes, data, partial(self._swap_spans, rule=rule))
-                    as_read = as_read and new is data
-                    data = new
+                    data = _sub_spans(rule.on_bytes, data, partial(self._swap_spans, rule=rule))
             else:
                 text = data.decode() if data is not None else text
                 data = None
                 if rule.may_match(text):
-                    new_text = rule.pattern.sub(lambda m, r=rule: self._swap(m, r), text)
-                    as_read = as_read and new_text == text
-                    text = new_text
+                    text = rule.pattern.sub(lambda m, r=rule: self._swap(m, r), text)
         if self._words_bytes is not None:
             data = text.encode() if data is None else data
             data = _sub_spans(self._words_bytes, data, self._word_spans)
@@ -541,7 +533,7 @@ class Redactor:
                 found.extend(self._learn_rule(i, rule, blob))
             except _Crossing:  # learnt line by line
                 for raw in fresh or _block_lines(data, count):
-                    self._learn(raw.decode(), frozenset())
+                    self._learn(raw.decode())
                 return
         found.sort(key=lambda f: (f[0], f[1]))  # stable: within a line and rule, in match order
         learned, decided = self.learned, self._decided
@@ -771,7 +763,7 @@ class Redactor:
         out = []
         for message in messages:
             self._delta = {}
-            out.append((self._redact(message.decode(), frozenset()).encode(), tuple(self._delta.items())))
+            out.append((self._redact(message.decode()).encode(), tuple(self._delta.items())))
         return out
 
 
@@ -937,11 +929,6 @@ def _lines(src: SourceFile) -> Iterator[str]:
     stream, _ = as_utf8_stream(src.stream)
     for line in iter_lines(stream, Damage()):
         yield line.text
-
-
-Absent = frozenset[int]
-"""Rules (by index) none of whose literals is in a line's block: the line, as read, cannot match
-them (Redactor.line)."""
 
 
 BLOCK_BYTES = CHUNK_BYTES
