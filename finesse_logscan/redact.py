@@ -16,7 +16,12 @@ Both passes read a clean block of lines (4 MiB) at a time: its messages not met 
 debug log repeats the same few hundred under new times) are joined by line ends and each rule
 runs once over them all, not once per line; every match is checked to be one the rule would
 take on its line alone (see Redactor.block), and where one cannot be (a match across a line
-end) the block's new messages go line by line.
+end) the block's new messages go line by line. A block whose lines carry no openfire time (web
+services, client logs) is taken as it stands.
+
+With several jobs, blocks are learnt from and redacted on their own (as if each were the first)
+by worker processes and taken in file order here, checked to give what one process gives (see
+_InOrder, _Learning, _Writing): the copy and the mapping do not depend on the number of jobs.
 """
 
 from __future__ import annotations
