@@ -1099,16 +1099,17 @@ class _InOrder:
     waits for them, by this process; then, in file order, `_take` makes each block's effect,
     from what was done apart or (a block no one began: its turn has come) doing it here, as
     one process going through them all does. File names and blocks that are not clean are
-    done here when their turn comes. At most WINDOW blocks wait (memory is flat)."""
+    done here when their turn comes. At most `window` blocks wait (memory is flat)."""
 
-    WINDOW = 12
-    AHEAD = 4  # blocks given to each worker at a time
     JOB: Callable[..., Any]  # a block done on its own, in a worker (module level), given _job_args too
 
     def __init__(self, red: Redactor, jobs: int) -> None:
         self.red = red
         self.pending: deque[_Item] = deque()
         self.workers = max(jobs - 1, 0)
+        # blocks the workers hold at a time (one worker: 4 - measured best on 2 cores; more: 2 each)
+        self.ahead = 4 if self.workers <= 1 else 2 * self.workers
+        self.window = max(12, self.ahead + 4)  # blocks waiting at most: 4 MiB each, and their copies
         self.pool: Any = None
         self.folder: tempfile.TemporaryDirectory[str] | None = None  # blocks to and from workers
         self.here: Redactor | None = None  # this process's redactor for blocks on their own
@@ -1141,11 +1142,11 @@ class _InOrder:
             pass
 
     def _top_up(self) -> None:
-        """Give the workers the latest blocks no one has begun, AHEAD each (this process takes
-        the earliest: the next to be taken)."""
+        """Give the workers the latest blocks no one has begun, up to `ahead` in all (this
+        process takes the earliest: the next to be taken)."""
         while self.workers:
             busy = sum(1 for i in self.pending if i.future is not None and not i.future.done())
-            if busy >= self.AHEAD * self.workers:
+            if busy >= self.ahead:
                 return
             free = next((i for i in reversed(self.pending) if _free(i)), None)
             if free is None:
@@ -1182,7 +1183,7 @@ class _InOrder:
         head = self.pending[0]
         future = head.future
         if future is not None and not future.done() and not future.cancel():  # a worker is on it
-            if not final and len(self.pending) <= self.WINDOW:
+            if not final and len(self.pending) <= self.window:
                 return False
             later = next((i for i in self.pending if _free(i)), None)
             if later is None:
