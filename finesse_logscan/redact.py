@@ -1203,6 +1203,8 @@ class _InOrder:
                     os.unlink(head.sent)
             except BrokenProcessPool:  # a worker died (killed, out of memory): done here
                 self.workers = 0
+            except Exception:  # the worker's error (a full temporary folder...): done here,
+                pass  # where an error of the redaction itself is raised again
         self._take(head, done)
         return True
 

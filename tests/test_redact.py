@@ -455,6 +455,28 @@ def test_blocks_no_worker_begins_are_done_here(tmp_path: Path, monkeypatch: pyte
     assert names_one.mapping() == names_idle.mapping()
 
 
+class _Failing(_Inline):
+    """A process pool whose jobs all fail (as a worker that cannot write its copy would)."""
+
+    def submit(self, fn: Any, *args: object) -> Future[object]:
+        future: Future[object] = Future()
+        future.set_exception(OSError(28, "No space left on device"))
+        return future
+
+
+def test_a_block_a_worker_failed_on_is_done_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from finesse_logscan import redact as redact_module
+
+    one = tmp_path / "one.zip"
+    redact([str(SAMPLES / "server-wide")], str(one), KEY, jobs=1)
+    monkeypatch.setattr(redact_module, "BLOCK_BYTES", 2048)
+    monkeypatch.setattr("concurrent.futures.ProcessPoolExecutor", _Failing)
+    failing = tmp_path / "failing.zip"
+    redact([str(SAMPLES / "server-wide")], str(failing), KEY, jobs=2)
+    with zipfile.ZipFile(one) as a, zipfile.ZipFile(failing) as b:
+        assert {n: a.read(n) for n in a.namelist()} == {n: b.read(n) for n in b.namelist()}
+
+
 def _colliding_extensions() -> tuple[str, str]:
     """Two 3-digit extensions whose first tokens (with KEY) are the same."""
     seen: dict[str, str] = {}
