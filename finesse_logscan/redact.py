@@ -555,19 +555,13 @@ class Redactor:
         ends, as `_learn` finds them line by line, but the first time in the block only: a
         value's later finds add nothing (nor do values decided before this block). Raises
         _Crossing for a match across a line end."""
-        match = _matcher(rule.on_block)
         decided, kind, group = self._decided, rule.kind, rule.group
         find, count = blob.find, blob.count
         here: set[bytes] = set()
         out: list[tuple[int, int, str, str]] = []
-        pos = line = counted = 0
-        size = len(blob)
-        while True:
-            spans = match(_UNANCHORED, blob, pos, size)
-            lo, hi = spans[0]
-            if lo < 0:
-                return out
-            start, end = spans[group]
+        line = counted = 0
+        for spans in _spans(rule.on_block, blob):
+            (lo, hi), (start, end) = spans[0], spans[group]
             value = blob[start:end]
             if find(b"\n", lo, hi) >= 0:
                 raise _Crossing
@@ -576,9 +570,7 @@ class Redactor:
                 line += count(b"\n", counted, lo)
                 counted = lo
                 out.append((line, i, value.decode(), kind))
-            if pos == size:
-                return out
-            pos = pos + 1 if pos == hi else hi  # an empty match moves on by one
+        return out
 
     def block(self, data: bytes, count: int) -> bytes:
         """The `count` lines of a clean block, redacted as `line` redacts each, each ending with
@@ -731,38 +723,26 @@ class Redactor:
         return b"".join(pieces)
 
     def _block_words(self, blob: bytes, deltas: list[dict[str, int]]) -> bytes:
-        """The learned words (as `_word_spans`) over lines joined by line ends, counted per line."""
-        match = _matcher(self._words_bytes)
-        known = self._word_tokens
-        count = blob.count
-        pieces: list[bytes] = []
+        """The learned words (as `_word_spans`) over lines joined by line ends, counted per line
+        (a few matches: `_sub_spans` with a call each)."""
         hits: list[tuple[int, str]] = []
-        done = pos = line = counted = 0
-        size = len(blob)
-        while True:
-            spans = match(_UNANCHORED, blob, pos, size)
+        at = [0, 0]  # the line of the last hit, and where it was
+
+        def swap(data: bytes, spans: list[tuple[int, int]]) -> bytes:
             lo, hi = spans[0]
-            if lo < 0:
-                break
-            value = blob[lo:hi]
-            word = known[value] if value in known else self.word_for(value)
-            if word is not None:
-                pieces.append(blob[done:lo])
-                pieces.append(word[0])
-                done = hi
-                line += count(b"\n", counted, lo)
-                counted = lo
-                hits.append((line, word[1]))
-            if pos == size:
-                break
-            pos = pos + 1 if pos == hi else hi
-        for at, kind in hits:
-            delta = deltas[at]
+            word = self.word_for(data[lo:hi])
+            if word is None:
+                return data[lo:hi]
+            at[0] += data.count(b"\n", at[1], lo)
+            at[1] = lo
+            hits.append((at[0], word[1]))
+            return word[0]
+
+        blob = _sub_spans(self._words_bytes, blob, swap)
+        for line, kind in hits:
+            delta = deltas[line]
             delta[kind] = delta.get(kind, 0) + 1
-        if not pieces:
-            return blob
-        pieces.append(blob[done:])
-        return b"".join(pieces)
+        return blob
 
     def _each(self, messages: list[bytes]) -> list[tuple[bytes, tuple[tuple[str, int], ...]]]:
         out = []
