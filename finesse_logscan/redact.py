@@ -48,6 +48,7 @@ from typing import Any, cast
 
 import re2
 
+from . import workers
 from .bundle import BundleReader, SourceFile
 from .options import Limits
 from .routing import route_by_name
@@ -1015,7 +1016,7 @@ class _Item:
     def __init__(self, what: str, data: Any) -> None:
         self.what, self.data = what, data
         self.future: Any = None
-        self.sent = ""  # the file the block went to its worker in
+        self.sent: workers.Spool | None = None  # the file the block went to its worker in
         self.done: Any = None
 
 
@@ -1040,37 +1041,20 @@ def _copy_of(rules: tuple[Rule, ...], key: bytes, learned: dict[str, str]) -> Re
     return red
 
 
-def _learn_in_worker(path: str, count: int) -> list[tuple[str, str]]:
+def _learn_in_worker(spool: workers.Spool) -> list[tuple[str, str]]:
     assert _WORKER is not None
-    return _WORKER.learn_on_its_own(_read_back(path), count)
+    (block,) = spool.chunks()
+    return _WORKER.learn_on_its_own(block.data, block.count)
 
 
 def _redact_in_worker(
-    path: str, count: int, known: dict[tuple[str, str], str]
-) -> tuple[str, list[tuple[str, str, str]], dict[str, int]]:
-    """The block redacted on its own; the copy goes back in a file beside the block's."""
+    spool: workers.Spool, known: dict[tuple[str, str], str]
+) -> tuple[workers.Spool, list[tuple[str, str, str]], dict[str, int]]:
+    """The block redacted on its own; the copy goes back in a spool beside the block's."""
     assert _WORKER is not None
-    out, given, counts = _WORKER.on_its_own(_read_back(path), count, known)
-    return _hand(os.path.dirname(path), out), given, counts
-
-
-def _hand(folder: str, data: bytes) -> str:
-    """Blocks go to workers and back through files of the pass's folder (their paths through the
-    pool's pipe): through the pipe, 4 MiB cost the process sending them ~5 ms of CPU and the
-    one reading them ~15, through a file ~1-2 each (measured); the main process is the busiest."""
-    fd, path = tempfile.mkstemp(dir=folder)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    return path
-
-
-def _read_back(path: str) -> bytes:
-    """A block handed through a file (see _hand); the file is removed."""
-    try:
-        return Path(path).read_bytes()
-    finally:
-        with contextlib.suppress(OSError):
-            os.unlink(path)
+    (block,) = spool.chunks()
+    out, given, counts = _WORKER.on_its_own(block.data, block.count, known)
+    return workers.Spool.holding(os.path.dirname(spool.path), Chunk(out, 1, block.count)), given, counts
 
 
 class _InOrder:
@@ -1148,8 +1132,8 @@ class _InOrder:
                     initargs=(red.rules, red.names.key, self._words()),
                 )
             assert self.folder is not None
-            item.sent = _hand(self.folder.name, data)
-            item.future = self.pool.submit(type(self).JOB, item.sent, count, *self._job_args())
+            item.sent = workers.Spool.holding(self.folder.name, Chunk(data, 1, count))
+            item.future = self.pool.submit(type(self).JOB, item.sent, *self._job_args())
         except (OSError, NotImplementedError, BrokenProcessPool):  # no workers: done here
             self.workers = 0
 
@@ -1179,8 +1163,8 @@ class _InOrder:
             try:
                 done = future.result()
             except CancelledError:  # taken back before a worker began it
-                with contextlib.suppress(OSError):
-                    os.unlink(head.sent)
+                if head.sent is not None:
+                    head.sent.discard()
             except BrokenProcessPool:  # a worker died (killed, out of memory): done here
                 self.workers = 0
             except Exception:  # the worker's error (a full temporary folder...): done here,
@@ -1266,11 +1250,13 @@ class _Writing(_InOrder):
             out, _, counts = done
             for kind, n in counts.items():
                 red.counts[kind] = red.counts.get(kind, 0) + n
-            zf.write(_read_back(out) if isinstance(out, str) else out)
+            if isinstance(out, workers.Spool):  # (a worker's copy)
+                (copy,) = out.chunks()
+                out = copy.data
+            zf.write(out)
         else:
-            if done is not None and isinstance(done[0], str):
-                with contextlib.suppress(OSError):
-                    os.unlink(done[0])  # (a worker's copy not taken)
+            if done is not None and isinstance(done[0], workers.Spool):
+                done[0].discard()  # (a worker's copy not taken)
             zf.write(red.block(*item.data))
             tokens, taken = red.names.tokens, red.names.taken
             for kind, value, token in done[1] if done is not None else ():
