@@ -614,14 +614,19 @@ class Redactor:
         out.append(b"")
         return b"\n".join(out)
 
+    def _forget(self) -> None:
+        """Empty every memo: what was learnt or redacted before, the tokens worked out."""
+        memos = (self._learnt, self._learnt_bytes, self._decided, self._done, self._done_bytes)
+        for memo in (*memos, self._tokens, self._word_tokens):
+            memo.clear()
+        self._cached_chars = 0
+
     def learn_on_its_own(self, data: bytes, count: int) -> list[tuple[str, str]]:
         """`learn_block` as if nothing had been learnt before: what the block adds, in order.
         Given in file order to one dict's setdefault, the blocks' additions give what one
         process learns from them all (see _Learning)."""
         self.learned = {}
-        for memo in (self._learnt_bytes, self._learnt, self._decided):
-            memo.clear()
-        self._cached_chars = 0
+        self._forget()
         self.learn_block(data, count)
         return list(self.learned.items())
 
@@ -636,9 +641,7 @@ class Redactor:
         for (kind, value), token in (known or {}).items():
             self.names.tokens[(kind, value)] = token
             self.names.taken[token] = (kind, value)
-        for memo in (self._tokens, self._word_tokens, self._done_bytes, self._done):
-            memo.clear()
-        self._cached_chars = 0
+        self._forget()
         self.counts = {}
         out = self.block(data, count)
         return out, cast(list[tuple[str, str, str]], self.names.given), self.counts
