@@ -41,6 +41,8 @@ HEADER = re.compile(_TIME_PART + _MNEMONIC_PART, re.VERBOSE)
 """A header line; the body follows the match where `colon` matched (a `.*` to the end costs
 40 %). `_Reader` matches it in two parts (`_HEAD_TIME` then `_HEAD_MNEMONIC`): the same match."""
 _HEAD_TIME = re.compile(_TIME_PART, re.VERBOSE)
+_G_SEQ, _G_MON, _G_HMS, _G_FRAC, _G_OFF = (_HEAD_TIME.groupindex[g] for g in ("seq", "mon", "hms", "frac", "off"))
+"""Group numbers in _HEAD_TIME: `_Reader.line` reads their spans from one `Match.regs`."""
 _HEAD_MNEMONIC = re.compile(_MNEMONIC_PART, re.VERBOSE)
 # The time part of a header can end in one way only (at the '%' after the time, the offset
 # and a colon), and what follows it there, the mnemonic part, cannot go past the next colon:
@@ -202,13 +204,17 @@ class _Reader:
         tail = self._mnemonic(text, m.end()) if m is not None else None
         if m is None or tail is None:
             if self.rec is not None:
-                ctx.ok()
+                ctx.parsed += 1  # (ctx.ok)
                 self.rec.add(text)
                 self.rec.signatures = self.rec.signatures or self.signatures
             else:
                 ctx.bad()
             return None
-        stamp = _stamp(text, m)  # (the same text reads as the same time)
+        spans = m.regs  # (every group's span at once: see _G_*)
+        end = spans[_G_OFF][1]
+        if end < 0:
+            end = spans[_G_FRAC][1] if spans[_G_FRAC][1] >= 0 else spans[_G_HMS][1]
+        stamp = text[spans[_G_MON][0] : end]  # (the same text reads as the same time)
         when = self.times.get(stamp)
         if when is None:
             when = self.times[stamp] = _header_time(*m.group("mon", "day", "year", "hms", "frac", "off"))
@@ -220,7 +226,7 @@ class _Reader:
             ctx.warn(f"line {no}: impossible date/time")
             return None
         out = _events(self.rec, ctx) if self.rec is not None else None
-        ctx.ok()
+        ctx.parsed += 1  # (ctx.ok)
         if off is None:
             ctx.warn(f"line {no}: no UTC offset on a web services line; taken as UTC")
             off, utc = 0, to_utc(local, 0)
@@ -242,7 +248,8 @@ class _Reader:
             seen[0] = utc
         elif utc > seen[1]:
             seen[1] = utc
-        seq = int(m["seq"]) if m["seq"] else None
+        lo, hi = spans[_G_SEQ]
+        seq = int(text[lo:hi]) if hi > lo else None
         prev_seq = self.prev_seq
         if seq is not None and prev_seq is not None and seq < prev_seq and seq <= 10:
             out = out or []
@@ -254,8 +261,8 @@ class _Reader:
                              attrs={"detail": "web services started (.startup.log)"}))  # fmt: skip
             self.startup = False
         self.prev_seq = seq if seq is not None else prev_seq
-        mn, end, colon = tail
-        self.rec = _Record(no, utc, off, stamp, mn, text[end:] if colon else "", self.signatures)
+        mn, body, colon = tail
+        self.rec = _Record(no, utc, off, stamp, mn, text[body:] if colon else "", self.signatures)
         if not self.epoch_checked and "CTI_MSG_RECEIVED" in text:
             self.epoch_checked = _check_epoch(self.rec, text, ctx)
         return out
@@ -314,11 +321,6 @@ def _header_time(
     return local, off, to_utc(local, off) if local is not None and off is not None else None
 
 
-def _stamp(text: str, m: re.Match[str]) -> str:
-    end = m.end("off") if m["off"] else (m.end("frac") if m["frac"] else m.end("hms"))
-    return text[m.start("mon") : end]
-
-
 def _check_epoch(rec: _Record, text: str, ctx: FileContext) -> bool:
     """The CTI timeTracker's epoch ms equals the line's UTC time: confirm the offset once."""
     m = _TIME_TRACKER.search(text)
@@ -340,7 +342,9 @@ class _Record(Record):
     def __init__(
         self, line: int, utc: datetime, offset: int, stamp: str, mn: str, body: str, sigs: bool = True
     ):
-        super().__init__(line, stamp, body)
+        self.line = line  # (Record.__init__, inlined: one per header line)
+        self.time_text = stamp
+        self.text = body
         self.utc = utc
         self.offset = offset
         self.mn = mn
@@ -440,75 +444,98 @@ def _presence_direction(mn: str, tags: dict[str, str], text: str) -> Kind | None
     return None
 
 
-def _decoded_cti(rec: _Record, ctx: FileContext, body: str) -> Iterator[Event]:
+def _decoded_cti(rec: _Record, ctx: FileContext, body: str) -> Event | None:
     """A decoded CTI message: kept for a logout, a not-ready, a login or reason code 255."""
-    if "agentState" not in body:
-        return
-    flat = body.replace("\n", " ")
-    st = _STATE.search(flat)
+    at = body.find("agentState")
+    if at < 0:
+        return None
+    flat = body.replace("\n", " ") if "\n" in body else body  # (the same offsets)
+    st = _STATE.search(flat, at)  # (a match starts with "agentState": none before `at`)
     if not st:
-        return
+        return None
     name = st["name"] or CTI_STATES.get(int(st["num"]), st["num"])
     if name not in _KEEP_STATES and "255" not in flat:
-        return  # neither a state we keep nor reason code 255 (the case-blind search is costly)
+        return None  # neither a state we keep nor reason code 255 (the case-blind search is costly)
     reason = _REASON.search(flat)
     code = int(reason["code"]) if reason else None
     if name in _KEEP_STATES or code == 255:
         tags = split_tags(body)[0] if _may_tag_agent(body) else {}
-        yield _ev(rec, ctx, Kind.CTI_AGENT_STATE, _agent(tags, flat), state=name, reason_code=code)
+        return _ev(rec, ctx, Kind.CTI_AGENT_STATE, _agent(tags, flat), state=name, reason_code=code)
+    return None
 
 
 def _events(rec: _Record, ctx: FileContext) -> list[Event] | None:
-    """The record's events (None for none: most records)."""
-    sigs = signatures.match(NAME, rec.text) if rec.signatures else []
+    """The record's events (None for none: most records): its known defects, then its
+    presence-chain event."""
+    chain = _chain_events(rec, ctx)
+    if not rec.signatures:
+        return chain
+    sigs = signatures.match(NAME, rec.text)
+    if not sigs:
+        return chain
     out = [_ev(rec, ctx, Kind.KNOWN_DEFECT, None, **sig.event_attrs()) for sig in sigs]
-    out.extend(_chain_events(rec, ctx))
-    return out or None
+    out.extend(chain or ())
+    return out
 
 
-def _chain_events(rec: _Record, ctx: FileContext) -> Iterator[Event]:
+_ROUTES: dict[str, tuple[str | None, bool, bool]] = {}
+"""A normalized mnemonic -> (its family, does it say REQUEST, does it say XMPP): once each."""
+
+
+def _route(mn: str) -> tuple[str | None, bool, bool]:
+    route = _ROUTES.get(mn)
+    if route is None:
+        route = (_family(mn), "REQUEST" in mn, "XMPP" in mn)
+        if len(_ROUTES) < 4096:
+            _ROUTES[mn] = route
+    return route
+
+
+def _chain_events(rec: _Record, ctx: FileContext) -> list[Event] | None:
+    """The record's presence-chain event, as a list (None for none: most records)."""
     mn = rec.mn
-    family = _family(mn)
+    family, request, xmpp = _route(mn)
     body = rec.text
     if family is None:
-        if "REQUEST" in mn:
+        if request:
             if "LOG" not in body:  # only sign-in and sign-out requests are kept
-                return
-        elif "XMPP" in mn or "XMPP" in body:
+                return None
+        elif xmpp or "XMPP" in body:
             low = body.lower()
             if "connect" not in low or not any(w in low for w in _XMPP_TROUBLE):
-                return
+                return None
         else:
-            return
+            return None
     if family == "decoded-cti":  # most CTI events: decided before the tags are split
-        yield from _decoded_cti(rec, ctx, body)
-        return
+        ev = _decoded_cti(rec, ctx, body)
+        return None if ev is None else [ev]
     tags, text = split_tags(body)
     flat = body.replace("\n", " ")
     if family == "presence-driven-logout":
-        yield _ev(rec, ctx, Kind.PRESENCE_DRIVEN_LOGOUT, _agent(tags, flat), detail=text[:200])
-    elif family in ("logout-scheduled", "logout-pending", "unsubscribe"):
+        return [_ev(rec, ctx, Kind.PRESENCE_DRIVEN_LOGOUT, _agent(tags, flat), detail=text[:200])]
+    if family in ("logout-scheduled", "logout-pending", "unsubscribe"):
         kind = {"logout-scheduled": Kind.LOGOUT_SCHEDULED, "logout-pending": Kind.LOGOUT_PENDING,
                 "unsubscribe": Kind.UNSUBSCRIBE}[family]  # fmt: skip
-        yield _ev(rec, ctx, kind, _agent(tags, flat), detail=text[:200])
-    elif family == "message-to-cti":
+        return [_ev(rec, ctx, kind, _agent(tags, flat), detail=text[:200])]
+    if family == "message-to-cti":
         reason = _REASON.search(flat)
         force = _FORCE.search(flat)
         state = _MSG_STATE.search(flat)
-        yield _ev(rec, ctx, Kind.CTI_MESSAGE, _agent(tags, flat),
-                  reason_code=int(reason["code"]) if reason else None,
-                  force=int(force["f"]) if force else None,
-                  state=CTI_STATES.get(int(state["num"])) if state else None)  # fmt: skip
-    elif family == "presence":
+        return [_ev(rec, ctx, Kind.CTI_MESSAGE, _agent(tags, flat),
+                    reason_code=int(reason["code"]) if reason else None,
+                    force=int(force["f"]) if force else None,
+                    state=CTI_STATES.get(int(state["num"])) if state else None)]  # fmt: skip
+    if family == "presence":
         direction = _presence_direction(mn, tags, text)
-        if direction is not None:
-            yield _ev(rec, ctx, direction, _agent(tags, flat), detail=text[:200])
-    elif "REQUEST" in mn:
+        return None if direction is None else [_ev(rec, ctx, direction, _agent(tags, flat), detail=text[:200])]
+    if request:
         method = tags.get("request_method", "")
         params = tags.get("request_parameters", "") or tags.get("request_params", "")
         st = _REQ_STATE.search(params or text)
         if method.lower().startswith("user.put") and st and st["state"] in ("LOGOUT", "LOGIN"):
             kind = Kind.AGENT_LOGOUT_REQUEST if st["state"] == "LOGOUT" else Kind.AGENT_LOGIN_REQUEST
-            yield _ev(rec, ctx, kind, _agent(tags, flat), method=method)
-    elif "XMPP" in mn or "XMPP" in text:  # an XMPP connection in trouble (words checked above)
-        yield _ev(rec, ctx, Kind.XMPP_CONNECTION_ERROR, None, detail=text[:200])
+            return [_ev(rec, ctx, kind, _agent(tags, flat), method=method)]
+        return None
+    if xmpp or "XMPP" in text:  # an XMPP connection in trouble (words checked above)
+        return [_ev(rec, ctx, Kind.XMPP_CONNECTION_ERROR, None, detail=text[:200])]
+    return None
