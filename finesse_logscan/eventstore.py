@@ -123,15 +123,18 @@ class EventStore:
 
     def add_batch(self, batch: ActivityBatch) -> None:
         """The activity lines of `batch`, exactly as `add` takes each one's Event (the common
-        case, a line inside the open run of its session, is decided here: millions of lines)."""
-        source, sid_agents, activity = batch.source, self.sid_agents, self._activity
+        case, a line inside the open run of its session, is decided here with _Run.extend
+        inlined: millions of lines). The sessions' agents are given to `sid_agents` once per
+        batch (the last one each: nothing reads them in between)."""
+        source, activity = batch.source, self._activity
         runs, spans, gap, ago = self._runs, self._spans, ACTIVITY_GAP, _ago
         node = source.node
+        named: dict[str, str] = {}  # sid -> its latest agent in the batch
         for item in batch.items:
             _, _, local, _, agent, sid, ms, _, _ = item
             if agent:
                 if sid is not None:
-                    sid_agents[(node, sid)] = agent
+                    named[sid] = agent
                 ident = sid or f"agent:{agent}"
             elif sid:
                 ident = sid
@@ -144,15 +147,26 @@ class EventStore:
             )
             key = (node, ident)
             run = runs.get(key)
+            ev = (source, item)
             if (
                 run is None
                 or key in spans
                 or instant - run.last_instant > gap
                 or run.first_instant - instant > gap
             ):
-                activity(key, instant, local, (source, item))
+                activity(key, instant, local, ev)
                 continue
-            run.extend(instant, local, (source, item))
+            if instant > run.last_instant:  # run.extend(instant, local, ev)
+                run.last_instant = instant
+                run.last_event = ev
+            elif instant < run.first_instant:
+                run.first_instant = instant
+            if local >= run.latest_check_time:
+                run.latest_check = ev
+                run.latest_check_time = local
+        sid_agents = self.sid_agents
+        for sid, agent in named.items():
+            sid_agents[(node, sid)] = agent
         if len(ago) > 100_000:
             ago.clear()
 
