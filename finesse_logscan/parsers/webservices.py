@@ -41,7 +41,9 @@ HEADER = re.compile(_TIME_PART + _MNEMONIC_PART, re.VERBOSE)
 """A header line; the body follows the match where `colon` matched (a `.*` to the end costs
 40 %). `_Reader` matches it in two parts (`_HEAD_TIME` then `_HEAD_MNEMONIC`): the same match."""
 _HEAD_TIME = re.compile(_TIME_PART, re.VERBOSE)
-_G_SEQ, _G_MON, _G_HMS, _G_FRAC, _G_OFF = (_HEAD_TIME.groupindex[g] for g in ("seq", "mon", "hms", "frac", "off"))
+_G_SEQ, _G_MON, _G_HMS, _G_FRAC, _G_OFF = (
+    _HEAD_TIME.groupindex[g] for g in ("seq", "mon", "hms", "frac", "off")
+)
 """Group numbers in _HEAD_TIME: `_Reader.line` reads their spans from one `Match.regs`."""
 _HEAD_MNEMONIC = re.compile(_MNEMONIC_PART, re.VERBOSE)
 # The time part of a header can end in one way only (at the '%' after the time, the offset
@@ -527,7 +529,9 @@ def _chain_events(rec: _Record, ctx: FileContext) -> list[Event] | None:
                     state=CTI_STATES.get(int(state["num"])) if state else None)]  # fmt: skip
     if family == "presence":
         direction = _presence_direction(mn, tags, text)
-        return None if direction is None else [_ev(rec, ctx, direction, _agent(tags, flat), detail=text[:200])]
+        if direction is None:
+            return None
+        return [_ev(rec, ctx, direction, _agent(tags, flat), detail=text[:200])]
     if request:
         method = tags.get("request_method", "")
         params = tags.get("request_parameters", "") or tags.get("request_params", "")
