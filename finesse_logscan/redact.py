@@ -36,7 +36,7 @@ import secrets
 import tempfile
 import tomllib
 import zipfile
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -585,12 +585,16 @@ class Redactor:
                     for kind, n in line_counts.items():
                         counts[kind] = counts.get(kind, 0) + n
                 return ran[0] + b"\n"
+        lines = _block_lines(data, count)
+        split = self._split_at_once(data, lines)
+        if split is not None:
+            return self._block_at_once(lines, split)
         out: list[bytes] = []
         todo: dict[bytes, list[int]] = {}  # a message not in the memo -> where its lines are in `out`
         tally: dict[tuple[tuple[str, int], ...], int] = {}  # a message's counts -> lines that had them
         done = self._done_bytes
         stamped = _STAMP_BYTES.match
-        for raw in _block_lines(data, count):
+        for raw in lines:
             stamp, message = (raw[:20], raw[20:]) if stamped(raw) else _split_stamp_bytes(raw)
             hit = done.get(message)
             if hit is None:
@@ -607,12 +611,59 @@ class Redactor:
                 for at in todo[message]:
                     out[at] += redacted
                 tally[delta] = tally.get(delta, 0) + len(todo[message])
+        self._tally(tally)
+        out.append(b"")
+        return b"\n".join(out)
+
+    def _split_at_once(self, data: bytes, lines: list[bytes]) -> list[bytes] | None:
+        """The messages of a block's lines (each line without the stamp _STAMP_BYTES takes
+        off), found for all lines at once (numpy): None where the line-by-line loop must run:
+        a line that is not ASCII or ends in CR (_split_stamp_bytes decides those), or a block
+        that could fill the memo (the loop empties it at the line where it fills; a block that
+        cannot fill it is read whole, then its messages are remembered in order)."""
+        if self._cached_chars + len(data) > CACHE_CHARS or not data.isascii() or b"\r" in data:
+            return None
+        flags = _stamp_flags(data, lines)
+        return [raw[20:] if flag else raw for raw, flag in zip(lines, flags, strict=True)]
+
+    def _block_at_once(self, lines: list[bytes], messages: list[bytes]) -> bytes:
+        """`block`'s loop for a block `_split_at_once` split: the memo is looked up once per
+        distinct message (in the order they first come, as the loop meets them), those not in
+        it are redacted together, and a line is rewritten only where its message changed."""
+        seen = Counter(messages)  # distinct messages, first come first, and their lines
+        done = self._done_bytes
+        tally: dict[tuple[tuple[str, int], ...], int] = {}  # (counted in the loop's order)
+        todo: list[bytes] = []
+        changed: dict[bytes, bytes] = {}
+        for message, lines_with_it in seen.items():
+            hit = done.get(message)
+            if hit is None:
+                todo.append(message)
+                continue
+            if hit[0] != message:
+                changed[message] = hit[0]
+            tally[hit[1]] = tally.get(hit[1], 0) + lines_with_it
+        for message, (redacted, delta) in zip(todo, self._redact_many(todo) if todo else (), strict=True):
+            self._remember(message)  # (cannot fill the memo: see _split_at_once)
+            done[message] = (redacted, delta)
+            if redacted != message:
+                changed[message] = redacted
+            tally[delta] = tally.get(delta, 0) + seen[message]
+        self._tally(tally)
+        if changed:
+            lines = [
+                raw if message not in changed else raw[: len(raw) - len(message)] + changed[message]
+                for raw, message in zip(lines, messages, strict=True)
+            ]
+        lines.append(b"")
+        return b"\n".join(lines)
+
+    def _tally(self, tally: dict[tuple[tuple[str, int], ...], int]) -> None:
+        """Add to the counts each message's counts times the lines that had it."""
         counts = self.counts
         for delta, lines in tally.items():
             for kind, n in delta:
                 counts[kind] = counts.get(kind, 0) + n * lines
-        out.append(b"")
-        return b"\n".join(out)
 
     def _forget(self) -> None:
         """Empty every memo: what was learnt or redacted before, the tokens worked out."""
@@ -836,6 +887,32 @@ def _stands(rule: Rule, blob: bytes, lo: int, hi: int, start: int, end: int) -> 
     if rule.literal_bytes and not _holds_literal(rule.literal_bytes, blob, lo, hi):
         return False
     return not (rule.not_after and start > 0 and blob[start - 1] != 10 and rule.left_alone(blob, start))
+
+
+def _stamp_flags(data: bytes, lines: list[bytes]) -> list[bool]:
+    """Which of the lines (those of `data`, ASCII, no CR) `_STAMP_BYTES` matches, for all of
+    them at once: the 20 bytes at each line start of 21 bytes or more, checked column by column
+    (a line's own bytes: ASCII, no line end, so each `[\\x00-\\x7f]` holds)."""
+    import numpy as np
+
+    codes = np.frombuffer(data, dtype=np.uint8)
+    sizes = np.fromiter(map(len, lines), dtype=np.int64, count=len(lines))
+    starts = np.zeros(len(lines), dtype=np.int64)
+    np.cumsum(sizes[:-1] + 1, out=starts[1:])
+    long_enough = np.flatnonzero(sizes > 20)
+    window = codes[starts[long_enough, None] + np.arange(20)]  # (lines, 20 bytes)
+    digits = (window[:, :4] >= 48) & (window[:, :4] <= 57)
+    fits = (
+        digits.all(axis=1)
+        & (window[:, 4] == 46) & (window[:, 7] == 46)  # '.'
+        & ((window[:, 10] == 32) | (window[:, 10] == 84))  # ' ' or 'T'
+        & (window[:, 13] == 58) & (window[:, 16] == 58)  # ':'
+        & (window[:, 19] == 32)
+    )  # fmt: skip
+    flags = np.zeros(len(lines), dtype=bool)
+    flags[long_enough[fits]] = True
+    found: list[bool] = flags.tolist()
+    return found
 
 
 def _block_lines(data: bytes, count: int) -> list[bytes]:

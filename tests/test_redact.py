@@ -342,6 +342,56 @@ def test_a_block_is_redacted_as_each_of_its_lines(rows: list[str]) -> None:
     assert by_block.block(data, len(rows)) == want  # again, from the memo
 
 
+_ASCII_LINES = [
+    *(line for line in _LINES if line.isascii() and not line.endswith("\r")),
+    "2026.03.04T08:00:05 consumeResponse: y address: 3000174@fin1a.example.com/desktop id: cd",
+    "2026.03.04 08:00:05x no space after the time",
+    "2026.0x.04 08:0y:05 odd bytes where the stamp takes any", "2026.03.04 08:00:06", "12345",
+    "   2026.03.04 08:00:06 not at the line start 3000173@fin1a.example.com",
+]  # fmt: skip
+
+
+class _LineLoop(Redactor):
+    """A Redactor that never splits a block at once (the line-by-line loop every time)."""
+
+    def _split_at_once(self, data: bytes, lines: list[bytes]) -> list[bytes] | None:
+        return None
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(_ASCII_LINES), min_size=1, max_size=40), st.integers(0, 40))
+def test_a_block_split_at_once_is_redacted_as_by_the_line_loop(rows: list[str], memo_from: int) -> None:
+    """An ASCII block without CR has its stamps found for all lines at once (_stamp_flags)
+    and its memo looked up once per distinct message: the same copy, counts (in the same
+    order), memo and tokens as the line-by-line loop, with part of its messages already in the
+    memo from an earlier block."""
+    data = "".join(r + "\n" for r in rows).encode()
+    earlier = "".join(r + "\n" for r in rows[memo_from:]).encode()
+    at_once, by_loop = Redactor(builtin_rules(), Pseudonyms(KEY)), _LineLoop(builtin_rules(), Pseudonyms(KEY))
+    outs = []
+    for red in (at_once, by_loop):
+        red.learn_block(data, len(rows))
+        red.freeze()
+        outs.append(
+            [red.block(earlier, len(rows) - memo_from) if earlier else b"", red.block(data, len(rows))]
+        )
+    assert at_once._split_at_once(data, data.split(b"\n")[: len(rows)]) is not None
+    assert outs[0] == outs[1]
+    assert list(at_once.counts.items()) == list(by_loop.counts.items())
+    assert at_once._done_bytes == by_loop._done_bytes and at_once._cached_chars == by_loop._cached_chars
+    assert at_once.names.mapping() == by_loop.names.mapping()
+
+
+def test_a_block_that_could_fill_the_memo_goes_line_by_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    red = Redactor(builtin_rules(), Pseudonyms(KEY))
+    data = b"2026.03.04 08:00:01 a\n2026.03.04 08:00:01 a\n"
+    lines = data.split(b"\n")[:2]
+    assert red._split_at_once(data, lines) == [b"a", b"a"]
+    monkeypatch.setattr("finesse_logscan.redact.CACHE_CHARS", red._cached_chars + len(data) - 1)
+    assert red._split_at_once(data, lines) is None
+    assert red._split_at_once(b"x\r\n", [b"x\r"]) is None  # (a CR: _split_stamp_bytes decides)
+
+
 @pytest.mark.parametrize("bundle", ["two-node", "notification-service-crash.zip"])
 def test_several_jobs_give_the_same_copy(tmp_path: Path, bundle: str) -> None:
     """With jobs > 1 blocks are learnt from and redacted by several processes: the same values
