@@ -578,12 +578,11 @@ class Redactor:
         a line end."""
         if _unstamped(data):  # (web services, client logs: every line a message of its own)
             whole = data[:-1] if data.endswith(b"\n") else data
-            ran = self._run_rules(whole, count)
+            ran = self._run_rules(whole, count, per_line=False)  # (the block's counts: one sum)
             if ran is not None and ran[0].count(b"\n") == count - 1:
                 counts = self.counts
-                for line_counts in ran[1]:
-                    for kind, n in line_counts.items():
-                        counts[kind] = counts.get(kind, 0) + n
+                for kind, n in ran[1][0].items():
+                    counts[kind] = counts.get(kind, 0) + n
                 return ran[0] + b"\n"
         lines = _block_lines(data, count)
         split = self._split_at_once(data, lines)
@@ -709,27 +708,32 @@ class Redactor:
             return self._each(messages)
         return [(part, tuple(delta.items())) for part, delta in zip(parts, deltas, strict=True)]
 
-    def _run_rules(self, blob: bytes, count: int) -> tuple[bytes, list[dict[str, int]]] | None:
+    def _run_rules(
+        self, blob: bytes, count: int, per_line: bool = True
+    ) -> tuple[bytes, list[dict[str, int]]] | None:
         """The rules, then the learned words, over `count` messages joined by line ends: the
-        result and each message's counts; None where that cannot be (the messages then go one
+        result and each message's counts (not `per_line`: one dict, the sum of them all, the
+        line of each match not worked out); None where that cannot be (the messages then go one
         by one): a match across a line end, a rule or words only Python's re runs."""
-        deltas: list[dict[str, int]] = [{} for _ in range(count)]
+        deltas: list[dict[str, int]] = [{} for _ in range(count if per_line else 1)]
         for rule in self.rules:
             if rule.on_block is None:
                 return None
             if not rule.may_match_block(blob):
                 continue
             try:
-                blob = self._block_rule(rule, blob, deltas)
+                blob = self._block_rule(rule, blob, deltas, per_line)
             except _Crossing:
                 return None
         if self._words_bytes is not None:
-            blob = self._block_words(blob, deltas)
+            blob = self._block_words(blob, deltas, per_line)
         elif self._words is not None:
             return None
         return blob, deltas
 
-    def _block_rule(self, rule: Rule, blob: bytes, deltas: list[dict[str, int]]) -> bytes:
+    def _block_rule(
+        self, rule: Rule, blob: bytes, deltas: list[dict[str, int]], per_line: bool = True
+    ) -> bytes:
         """`rule` over lines joined by line ends, as `_swap_spans` on each line: each match whose
         value `_stands` is replaced by its token, counted in its line's delta (once the run is
         through: a match across a line end raises _Crossing). One loop with `_stands` and
@@ -763,23 +767,28 @@ class Redactor:
                     pieces.append(blob[done:start])
                     pieces.append(token)
                     done = end
-                    line += count(b"\n", counted, lo)
-                    counted = lo
-                    hits.append(line)
+                    if per_line:
+                        line += count(b"\n", counted, lo)
+                        counted = lo
+                    hits.append(line)  # (0 when not per_line: deltas holds the sum)
             if pos == size:
                 break
             pos = pos + 1 if pos == hi else hi  # an empty match moves on by one
-        for at in hits:
-            delta = deltas[at]
-            delta[kind] = delta.get(kind, 0) + 1
+        if not per_line:
+            if hits:
+                deltas[0][kind] = deltas[0].get(kind, 0) + len(hits)
+        else:
+            for at in hits:
+                delta = deltas[at]
+                delta[kind] = delta.get(kind, 0) + 1
         if not pieces:
             return blob
         pieces.append(blob[done:])
         return b"".join(pieces)
 
-    def _block_words(self, blob: bytes, deltas: list[dict[str, int]]) -> bytes:
+    def _block_words(self, blob: bytes, deltas: list[dict[str, int]], per_line: bool = True) -> bytes:
         """The learned words (as `_word_spans`) over lines joined by line ends, counted per line
-        (a few matches: `_sub_spans` with a call each)."""
+        (not `per_line`: in deltas[0]) (a few matches: `_sub_spans` with a call each)."""
         hits: list[tuple[int, str]] = []
         at = [0, 0]  # the line of the last hit, and where it was
 
@@ -788,8 +797,9 @@ class Redactor:
             word = self.word_for(data[lo:hi])
             if word is None:
                 return data[lo:hi]
-            at[0] += data.count(b"\n", at[1], lo)
-            at[1] = lo
+            if per_line:
+                at[0] += data.count(b"\n", at[1], lo)
+                at[1] = lo
             hits.append((at[0], word[1]))
             return word[0]
 
