@@ -123,9 +123,9 @@ class EventStore:
 
     def add_batch(self, batch: ActivityBatch) -> None:
         """The activity lines of `batch`, exactly as `add` takes each one's Event (the common
-        case, a line inside the open run of its session, is decided here with _Run.extend
-        inlined: millions of lines). The sessions' agents are given to `sid_agents` once per
-        batch (the last one each: nothing reads them in between)."""
+        case, a line inside the open run of its session, is decided here: millions of lines).
+        The sessions' agents are given to `sid_agents` once per batch (the last one each:
+        nothing reads them in between)."""
         source, activity = batch.source, self._activity
         runs, spans, gap, ago = self._runs, self._spans, ACTIVITY_GAP, _ago
         node = source.node
@@ -147,23 +147,15 @@ class EventStore:
             )
             key = (node, ident)
             run = runs.get(key)
-            ev = (source, item)
             if (
                 run is None
                 or key in spans
                 or instant - run.last_instant > gap
                 or run.first_instant - instant > gap
             ):
-                activity(key, instant, local, ev)
+                activity(key, instant, local, (source, item))
                 continue
-            if instant > run.last_instant:  # run.extend(instant, local, ev)
-                run.last_instant = instant
-                run.last_event = ev
-            elif instant < run.first_instant:
-                run.first_instant = instant
-            if local >= run.latest_check_time:
-                run.latest_check = ev
-                run.latest_check_time = local
+            run.extend(instant, local, (source, item))
         sid_agents = self.sid_agents
         for sid, agent in named.items():
             sid_agents[(node, sid)] = agent
