@@ -414,19 +414,6 @@ def mnemonic_family(mn: str) -> str | None:
     return None
 
 
-_FAMILY: dict[str, str | None] = {}
-
-
-def _family(mn: str) -> str | None:
-    """mnemonic_family, once per (normalized) mnemonic."""
-    if mn in _FAMILY:
-        return _FAMILY[mn]
-    family = mnemonic_family(mn)
-    if len(_FAMILY) < 4096:
-        _FAMILY[mn] = family
-    return family
-
-
 _PRESENCE_XML = re.compile(r"<presence\b(?P<attrs>[^>]*)>")
 
 
@@ -487,7 +474,7 @@ _ROUTES: dict[str, tuple[str | None, bool, bool]] = {}
 def _route(mn: str) -> tuple[str | None, bool, bool]:
     route = _ROUTES.get(mn)
     if route is None:
-        route = (_family(mn), "REQUEST" in mn, "XMPP" in mn)
+        route = (mnemonic_family(mn), "REQUEST" in mn, "XMPP" in mn)
         if len(_ROUTES) < 4096:
             _ROUTES[mn] = route
     return route
