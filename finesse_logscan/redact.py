@@ -56,6 +56,8 @@ from .textlines import CHUNK_BYTES, Chunk, Damage, as_utf8_stream, iter_chunks, 
 from .timestamps import looks_like_openfire_stamp
 
 KINDS = ("agent", "name", "extension", "phone", "email", "host", "ip", "user_agent")
+KEEP = "keep"
+"""The kind of a [[keep]] entry: text the learned-words pass leaves as it is (see Redactor._kept)."""
 
 
 class RedactError(ValueError):
@@ -144,6 +146,16 @@ def parse_rules(text: str, source: str = "built-in") -> tuple[Rule, ...]:
         if "v" not in checked.groupindex:
             raise RedactError(f"{source}: rule {name}: the pattern needs a named group (?P<v>...)")
         out.append(rule)
+    for i, item in enumerate(data.get("keep", []), 1):
+        name = item.get("id", f"#{i}") if isinstance(item, dict) else f"#{i}"
+        try:
+            checked = re.compile(item["pattern"])
+            fast = _fast(item["pattern"].encode())
+            out.append(Rule(str(item["id"]), KEEP, checked, source=source,
+                            literals=tuple(str(x) for x in item.get("literals", ())),
+                            on_bytes=fast or re.compile(item["pattern"].encode())))  # fmt: skip
+        except (KeyError, TypeError, re.error) as exc:
+            raise RedactError(f"{source}: keep {name}: {type(exc).__name__}: {exc}") from exc
     return tuple(out)
 
 
@@ -319,7 +331,10 @@ def _split_stamp(text: str) -> tuple[str, str]:
 
 class Redactor:
     def __init__(self, rules: tuple[Rule, ...], names: Pseudonyms) -> None:
-        self.rules = rules
+        self.ruleset = rules  # as given (a worker's copy is made from it)
+        self.rules = tuple(rule for rule in rules if rule.kind != KEEP)
+        self.keeps = tuple(rule for rule in rules if rule.kind == KEEP)
+        self._kept_line: tuple[bytes, int, list[tuple[int, int]]] | None = None  # see _kept
         self.names = names
         self.learned: dict[str, str] = {}  # value -> kind, replaced wherever it stands as a word
         self._words: Any = None  # the learned values, compiled by re (when RE2 is missing)
@@ -427,7 +442,7 @@ class Redactor:
         elif self._words is not None:
             text = data.decode() if data is not None else text
             data = None
-            text = self._words.sub(lambda m: self._word(m.group(0)), text)
+            text = self._words.sub(self._word, text)
         return data.decode() if data is not None else text
 
     def _swap(self, m: Any, rule: Rule) -> str:
@@ -475,17 +490,51 @@ class Redactor:
         """As _word, for a match of the learned words on bytes."""
         lo, hi = spans[0]
         word = self.word_for(data[lo:hi])
-        if word is None:
+        if word is None or self._kept(data, lo, hi):
             return data[lo:hi]
         self._delta[word[1]] = self._delta.get(word[1], 0) + 1
         return word[0]
 
-    def _word(self, value: str) -> str:
+    def _word(self, m: re.Match[str]) -> str:
+        value = m.group(0)
         kind = self.learned.get(value)
-        if kind is None:
+        if kind is None or self._kept_text(m.string, m.start(), m.end()):
             return value
         self._delta[kind] = self._delta.get(kind, 0) + 1
         return self.names.token(kind, value)
+
+    def _kept(self, data: bytes, lo: int, hi: int) -> bool:
+        """Does data[lo:hi] (a learned word) touch what a [[keep]] entry matches in its line (a
+        time, a number the diagnosis reads)? An agent ID or extension that happens to be 2026
+        or 500 must not change a year or a millisecond count. Worked out for a line with a
+        learned word only, once per line (a block's words are met in order)."""
+        if not self.keeps:
+            return False
+        start = data.rfind(b"\n", 0, lo) + 1
+        known = self._kept_line
+        if known is not None and known[0] is data and known[1] == start:
+            spans = known[2]
+        else:
+            end = data.find(b"\n", hi)
+            line = data[start : len(data) if end < 0 else end]
+            spans = [
+                m.span()
+                for keep in self.keeps
+                if keep.may_match_bytes(line)
+                for m in keep.on_bytes.finditer(line)
+            ]
+            self._kept_line = (data, start, spans)
+        lo, hi = lo - start, hi - start
+        return any(a < hi and lo < b for a, b in spans)
+
+    def _kept_text(self, text: str, lo: int, hi: int) -> bool:
+        """_kept for a line as text (the learned words run by Python's re, RE2 missing)."""
+        return any(
+            a < hi and lo < b
+            for keep in self.keeps
+            if keep.may_match(text)
+            for a, b in (m.span() for m in keep.pattern.finditer(text))
+        )
 
     def path(self, path: str) -> str:
         return "/".join(self.line(part) for part in path.split("/"))
@@ -795,7 +844,7 @@ class Redactor:
         def swap(data: bytes, spans: list[tuple[int, int]]) -> bytes:
             lo, hi = spans[0]
             word = self.word_for(data[lo:hi])
-            if word is None:
+            if word is None or self._kept(data, lo, hi):
                 return data[lo:hi]
             if per_line:
                 at[0] += data.count(b"\n", at[1], lo)
@@ -804,6 +853,7 @@ class Redactor:
             return word[0]
 
         blob = _sub_spans(self._words_bytes, blob, swap)
+        self._kept_line = None
         for line, kind in hits:
             delta = deltas[line]
             delta[kind] = delta.get(kind, 0) + 1
@@ -1033,7 +1083,7 @@ def redact(
     red = Redactor(rules or builtin_rules(), names)
     result = Result()
     learning = _Progress(progress, "learning ") if progress is not None else None
-    learner = Redactor(red.rules, Pseudonyms(key))  # pass 1: learn the values
+    learner = Redactor(red.ruleset, Pseudonyms(key))  # pass 1: learn the values
     reader = BundleReader(limits)
     ticking = learning.ticking(reader, paths) if learning is not None else _chunks
     with _Learning(learner, jobs) as learnt:
@@ -1219,7 +1269,7 @@ class _InOrder:
                 self.pool = ProcessPoolExecutor(
                     self.workers,
                     initializer=_start_worker,
-                    initargs=(red.rules, red.names.key, self._words()),
+                    initargs=(red.ruleset, red.names.key, self._words()),
                 )
             assert self.folder is not None
             item.sent = workers.Spool.holding(self.folder.name, Chunk(data, 1, count))
@@ -1244,7 +1294,7 @@ class _InOrder:
                 wait([future])  # (its error, if any, is met when it is taken)
                 return True
             if self.here is None:
-                self.here = _copy_of(self.red.rules, self.red.names.key, self._words())
+                self.here = _copy_of(self.red.ruleset, self.red.names.key, self._words())
             later.done = self._apart(self.here, *later.data)
             return True
         self.pending.popleft()
@@ -1494,6 +1544,8 @@ def check(
     for src in _text_sources(paths, limits or Limits(), []):
         for no, text in enumerate(_lines(src), 1):
             for rule in rules:
+                if rule.kind == KEEP:
+                    continue
                 for _, value in _values(rule, text):
                     if not is_token(value) and not _harmless(rule.kind, value):
                         found.append(Suspect(src.display, no, rule.id, value))

@@ -17,7 +17,15 @@ from hypothesis import strategies as st
 
 from finesse_logscan import scan
 from finesse_logscan.cli import cli
-from finesse_logscan.redact import Pseudonyms, Redactor, builtin_rules, check, parse_rules, redact
+from finesse_logscan.redact import (
+    Pseudonyms,
+    RedactError,
+    Redactor,
+    builtin_rules,
+    check,
+    parse_rules,
+    redact,
+)
 
 from .builders import Node, at
 from .conftest import SAMPLES, write
@@ -50,6 +58,36 @@ def test_same_diagnosis_on_every_sample(tmp_path: Path, bundle: str) -> None:
     # agents are named by their tokens, one to one
     assert sorted(agents_after) == sorted((t, names.token("agent", a)) for t, a in agents_before)  # type: ignore[union-attr]
     assert not {a for _, a in agents_before} & {a for _, a in agents_after}  # type: ignore[union-attr]
+
+
+def test_learned_values_that_look_like_times_or_counts_leave_them_alone(tmp_path: Path) -> None:
+    """An extension that is also the year (2026), a millisecond count (500) or an 'ms ago' the
+    diagnosis reads (95031), a first name that is also a month (Mar): the learned-words pass
+    replaces them where they stand as words, but not inside a time or a number the parsers
+    read ([[keep]]), so the copy still gives the same diagnosis."""
+    import shutil
+
+    root = tmp_path / "in"
+    shutil.copytree(SAMPLES / "client-side", root)
+    (ws,) = root.rglob("Desktop-webservices.*.log")
+    text = ws.read_text(encoding="utf-8")
+    assert "was last active 95031 ms ago" in "".join(p.read_text() for p in root.rglob("debug.log"))
+    for old, new in (("11003", "2026"), ("11005", "500"), ("11001", "95031")):
+        assert f"Extension={old}" in text
+        text = text.replace(old, new)
+    first, rest = text.split("\n", 1)
+    ws.write_text(f"{first} &lt;firstName&gt;Mar&lt;/firstName&gt;\n{rest}", encoding="utf-8")
+    out = tmp_path / "r.zip"
+    result, names = redact([str(root)], str(out), KEY)
+    before, after = _diagnosis(str(root)), _diagnosis(str(out))
+    agents_before, agents_after = before.pop("agents"), after.pop("agents")
+    assert after == before
+    assert sorted(agents_after) == sorted((t, names.token("agent", a)) for t, a in agents_before)  # type: ignore[union-attr]
+    with zipfile.ZipFile(out) as zf:
+        copy = "\n".join(zf.read(n).decode() for n in zf.namelist() if "webservices" in n)
+    assert "Extension=2026" not in copy and "Extension=500," not in copy and "&gt;Mar&lt;" not in copy
+    assert copy.count("Mar 04 2026 ") == text.count("Mar 04 2026 ")  # every time as it was
+    assert result.replaced["extension"] == text.count("Extension=")  # the extensions alone
 
 
 PLANTED = {
@@ -202,16 +240,23 @@ def test_rules_are_data_and_extendable(tmp_path: Path) -> None:
         "user_agent",
     }
     extra = tmp_path / "rules.toml"
-    extra.write_text('[[rule]]\nid = "badge"\nkind = "name"\npattern = \'badge=(?P<v>\\w+)\'\n')
+    extra.write_text(
+        '[[rule]]\nid = "badge"\nkind = "name"\nlearn = true\npattern = \'badge=(?P<v>\\w+)\'\n'
+        '[[keep]]\nid = "ticket"\nliterals = ["TICKET-"]\npattern = \'TICKET-\\w+\'\n'
+    )
     n = Node(tmp_path / "in")
     n.of("debug.log", at(1), "Session (id=aa) was last active 0 ms ago: 7@f.com/desktop badge=B0042X")
+    n.of("debug.log", at(2), "B0042X again, and in TICKET-B0042X")
     root = n.write()
     from finesse_logscan.redact import load_rules
 
     out = tmp_path / "r.zip"
     redact([str(root)], str(out), KEY, load_rules(str(extra)))
     with zipfile.ZipFile(out) as zf:
-        assert all("B0042X" not in zf.read(name).decode() for name in zf.namelist())
+        text = "".join(zf.read(name).decode() for name in zf.namelist())
+    assert text.count("B0042X") == 1 and "TICKET-B0042X" in text  # the rule and the word; the kept one
+    with pytest.raises(RedactError, match="keep #1"):
+        parse_rules("[[keep]]\npattern = '('\n")
 
 
 @pytest.mark.parametrize("memo_chars", [10**9, 150])
@@ -312,6 +357,8 @@ _LINES = [
     "@10.1.2.3 right after an at sign", "10.1.2.4 at a line's start", "2026.03.04 08:00:03 \u00e9t\u00e9 1001003",
     "2026.03.04 \u00e9 08:00:03 x", "2026.03.04 08:00:04 ", "x\r", "", "Agent 1001003 still unavailable",
     "Feb  3 10:00:00 fin1a local7 3: 12: fin1a.example.com: %UC_X: [NodeID=fin1a]",
+    "agentExtension=2026: Device 2026 out of service (a learned word), in a time (kept): 2026-03-04T08:00:01",
+    "2026.03.04 08:00:07 Session (id=ab) was last active 2026 ms ago: 3000173@fin1a.example.com/desktop",
 ]  # fmt: skip
 
 
