@@ -212,6 +212,8 @@ class Pseudonyms:
     taken: dict[str, tuple[str, str]] = field(default_factory=dict)
     given: list[tuple[str, str, str]] | None = None
     """When a list: (kind, value, token) of each value given a token here, in order (see `agree`)."""
+    avoid: frozenset[str] = frozenset()
+    """Real values no token may be (the learned ones: see Redactor.freeze)."""
 
     def token(self, kind: str, value: str) -> str:
         if kind == "host":
@@ -226,7 +228,7 @@ class Pseudonyms:
             salt = 0
             while True:
                 cand = self._make(kind, value, salt)
-                if cand not in self.taken and cand != value:
+                if cand not in self.taken and cand != value and cand not in self.avoid:
                     break
                 salt += 1
             self.taken[cand] = (kind, value)
@@ -396,6 +398,10 @@ class Redactor:
         """After learning: one alternation of every learned value, longest first (RE2 when
         installed: a DFA, one pass whatever the number of values)."""
         values = sorted(self.learned, key=lambda v: (-len(v), v))
+        # a numeric token equal to another real value (agent 1001 -> 1437 where agent 1437 exists)
+        # would be taken for that value by the learned-words pass and by the analysis: two agents
+        # made one. No token is a learned value.
+        self.names.avoid = frozenset(values)
         if not values:
             self._words = self._words_bytes = None
             return
@@ -736,7 +742,7 @@ class Redactor:
         ones, nothing in the memo): the block redacted, the tokens it gave (`Pseudonyms.given`)
         and its counts. Blocks redacted so, by several processes, are checked with
         `Pseudonyms.agree` in file order (see _Writing)."""
-        self.names = Pseudonyms(self.names.key, given=[])
+        self.names = Pseudonyms(self.names.key, given=[], avoid=self.names.avoid)
         for (kind, value), token in (known or {}).items():
             self.names.tokens[(kind, value)] = token
             self.names.taken[token] = (kind, value)

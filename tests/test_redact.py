@@ -90,6 +90,29 @@ def test_learned_values_that_look_like_times_or_counts_leave_them_alone(tmp_path
     assert result.replaced["extension"] == text.count("Extension=")  # the extensions alone
 
 
+def test_no_token_is_another_agents_real_id(tmp_path: Path) -> None:
+    """Agent 1001007 renamed to the token agent 1001003 would get first: that token is passed
+    over (a token is never a learned value), so the copy keeps the two agents apart."""
+    import shutil
+
+    root = tmp_path / "in"
+    shutil.copytree(SAMPLES / "client-side", root)
+    first_choice = Pseudonyms(KEY).token("agent", "1001003")
+    for path in [p for p in root.rglob("*") if p.is_file()]:
+        path.write_text(path.read_text(encoding="utf-8").replace("1001007", first_choice), encoding="utf-8")
+        if "1001007" in path.name:
+            path.rename(path.with_name(path.name.replace("1001007", first_choice)))
+    out = tmp_path / "r.zip"
+    _, names = redact([str(root)], str(out), KEY)
+    before, after = _diagnosis(str(root)), _diagnosis(str(out))
+    agents_before, agents_after = before.pop("agents"), after.pop("agents")
+    assert after == before
+    assert {a for _, a in agents_before} >= {"1001003", first_choice}  # type: ignore[union-attr]
+    assert sorted(agents_after) == sorted((t, names.token("agent", a)) for t, a in agents_before)  # type: ignore[union-attr]
+    assert len({a for _, a in agents_after}) == len({a for _, a in agents_before})  # type: ignore[union-attr]
+    assert names.token("agent", "1001003") != first_choice
+
+
 PLANTED = {
     "agent": "1001003",
     "first": "Isaac",
