@@ -8,8 +8,9 @@ with each value replaced by a pseudonym that is the same everywhere: keyed by HM
 the user's key, so two bundles of a site redacted with the same key line up. Tokens keep the
 shape the parsers read: numeric IDs stay numeric (same length), host names keep their labels
 (`host-1f2e3d.example.invalid`), addresses keep their subnets (one /24 becomes one pseudo /24 in
-100.64.0.0/10). Heap and core dumps are left out (their bytes cannot be cleaned), with a note;
-an empty file keeps each one's name (and, from a zip, its time), which is all the analysis reads.
+240.0.0.0/4, reserved: no real host has such an address). Heap and core dumps are left out
+(their bytes cannot be cleaned), with a note; an empty file keeps each one's name (and, from a
+zip, its time), which is all the analysis reads.
 The mapping (token -> original) goes to a file the user keeps, never into the output.
 
 Both passes read a clean block of lines (4 MiB) at a time: its messages not met before (a
@@ -199,8 +200,11 @@ def load_rules(path: str | None) -> tuple[Rule, ...]:
 
 TOKEN_DOMAIN = "example.invalid"
 _TOKEN = re.compile(
-    r"^(?:host|name|user|agent|ua)-[0-9a-f]{6}\b|\.invalid$|^100\.(?:6[4-9]|[7-9]\d|1[01]\d|12[0-7])\."
+    r"^(?:host|name|user|agent|ua)-[0-9a-f]{6}\b|\.invalid$|^(?:24\d|25[0-5])\.\d{1,3}\.\d{1,3}\.\d{1,3}$"
 )
+"""What tokens look like. Address tokens are in 240.0.0.0/4, reserved: no host has one (the
+range 100.64.0.0/10 used before is carrier-grade NAT, VPN and remote-access address space, in
+which real agent PCs do show up: those were taken for tokens and left as they were)."""
 
 
 @dataclass
@@ -289,7 +293,7 @@ def _candidate(key: bytes, kind: str, value: str, salt: int) -> str:
     if kind == "ip":
         octets = value.split(".")
         net = digest("ip", ".".join(octets[:3]), salt)  # one /24 -> one pseudo /24
-        return f"100.{64 + net[0] % 64}.{net[1]}.{octets[3]}"
+        return f"{240 + net[0] % 16}.{net[1]}.{net[2]}.{octets[3]}"
     raise RedactError(f"no pseudonym for kind {kind}")
 
 

@@ -124,6 +124,7 @@ PLANTED = {
     "host": "fin1a.acme.local",
     "server_ip": "172.16.40.11",
     "pc_ip": "192.168.7.23",
+    "vpn_ip": "100.71.3.9",  # remote-access / carrier-grade NAT space: real PCs show up there
     "ua": "Mozilla/5.0 (Windows NT 10.0; Win64; x64; ACME-PC-0042) AppleWebKit/537.36 Chrome/120.0.0.0 Safari/537.36",
 }
 
@@ -133,7 +134,7 @@ def _planted_bundle(root: Path) -> Path:
     base = root / p["host"] / "desktop" / "logs"
     jid = f"{p['agent']}@{p['host']}/desktop"
     write(base / "openfire" / "debug.log", "\n".join([
-        f"2026.03.04 14:00:00 REQUEST /http-bind/ on org.eclipse.jetty.X@{p['server_ip']}:7443<->{p['pc_ip']}:50123",
+        f"2026.03.04 14:00:00 REQUEST /http-bind/ on org.eclipse.jetty.X@{p['server_ip']}:7443<->{p['pc_ip']}:50123 via {p['vpn_ip']}",
         f"2026.03.04 14:00:00 consumeResponse: x status: 3 address: {jid} id: aa11 presence:",
         f'<presence from="{jid}">',
         "</presence> rid: 1",
