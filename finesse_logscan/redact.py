@@ -154,6 +154,7 @@ def parse_rules(text: str, source: str = "built-in") -> tuple[Rule, ...]:
             fast = _fast(item["pattern"].encode())
             out.append(Rule(str(item["id"]), KEEP, checked, source=source,
                             literals=tuple(str(x) for x in item.get("literals", ())),
+                            group=checked.groupindex.get("v", 0),
                             on_bytes=fast or re.compile(item["pattern"].encode())))  # fmt: skip
         except (KeyError, TypeError, re.error) as exc:
             raise RedactError(f"{source}: keep {name}: {type(exc).__name__}: {exc}") from exc
@@ -528,7 +529,7 @@ class Redactor:
             end = data.find(b"\n", hi)
             line = data[start : len(data) if end < 0 else end]
             spans = [
-                m.span()
+                m.span(keep.group)
                 for keep in self.keeps
                 if keep.may_match_bytes(line)
                 for m in keep.on_bytes.finditer(line)
@@ -543,7 +544,7 @@ class Redactor:
             a < hi and lo < b
             for keep in self.keeps
             if keep.may_match(text)
-            for a, b in (m.span() for m in keep.pattern.finditer(text))
+            for a, b in (m.span(keep.group) for m in keep.pattern.finditer(text))
         )
 
     def path(self, path: str) -> str:

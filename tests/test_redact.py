@@ -113,6 +113,21 @@ def test_no_token_is_another_agents_real_id(tmp_path: Path) -> None:
     assert names.token("agent", "1001003") != first_choice
 
 
+def test_a_learned_name_agent_leaves_the_word_before_an_id() -> None:
+    red = Redactor(builtin_rules(), Pseudonyms(KEY))
+    rows = [
+        "<firstName>Agent</firstName><loginId>1001003</loginId>",
+        "Agent 1001003 unavailable; Agent smith",
+    ]
+    for row in rows:
+        red.learn(row)
+    red.freeze()
+    assert red.learned["Agent"] == "name"
+    token = red.names.token("agent", "1001003")
+    assert red.line(rows[1]) == f"Agent {token} unavailable; {red.names.token('name', 'Agent')} smith"
+    assert red.line("Ask Agent.") == f"Ask {red.names.token('name', 'Agent')}."
+
+
 PLANTED = {
     "agent": "1001003",
     "first": "Isaac",
@@ -383,6 +398,7 @@ _LINES = [
     "Feb  3 10:00:00 fin1a local7 3: 12: fin1a.example.com: %UC_X: [NodeID=fin1a]",
     "agentExtension=2026: Device 2026 out of service (a learned word), in a time (kept): 2026-03-04T08:00:01",
     "2026.03.04 08:00:07 Session (id=ab) was last active 2026 ms ago: 3000173@fin1a.example.com/desktop",
+    "&lt;firstName&gt;Agent&lt;/firstName&gt; a learned name that is also the word before an ID",
 ]  # fmt: skip
 
 
