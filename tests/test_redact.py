@@ -140,6 +140,10 @@ PLANTED = {
     "server_ip": "172.16.40.11",
     "pc_ip": "192.168.7.23",
     "vpn_ip": "100.71.3.9",  # remote-access / carrier-grade NAT space: real PCs show up there
+    "url_ip": "172.16.40.12",  # in a URL
+    "socket_ip": "10.77.1.5",  # Java's /address:port
+    "next_ip": "10.77.1.6",  # right after another address
+    "last_ip": "10.77.1.7",  # at the end of a sentence
     "ua": "Mozilla/5.0 (Windows NT 10.0; Win64; x64; ACME-PC-0042) AppleWebKit/537.36 Chrome/120.0.0.0 Safari/537.36",
 }
 
@@ -156,6 +160,8 @@ def _planted_bundle(root: Path) -> Path:
         f"2026.03.04 14:00:05 Session (id=aa11) was last active 0 ms ago: {jid}",
         f"2026.03.04 14:02:05 Closing idle session (id=aa11): {jid} from IP {p['pc_ip']}",
         f"2026.03.04 14:02:06 Unable to route packet. <message from=\"pubsub.{p['host']}\" to=\"{jid}\"/>",
+        f"2026.03.04 14:02:07 Connection from /{p['socket_ip']}:5222 to https://{p['url_ip']}:8445/desktop, "
+        f"peers {p['server_ip']} {p['next_ip']}; unreachable: {p['last_ip']}.",
     ]) + "\n")  # fmt: skip
     payload = (f"&lt;user&gt;&lt;extension&gt;{p['extension']}&lt;/extension&gt;&lt;firstName&gt;{p['first']}"
                f"&lt;/firstName&gt;&lt;lastName&gt;{p['last']}&lt;/lastName&gt;&lt;loginId&gt;{p['agent']}&lt;/loginId&gt;"
