@@ -298,6 +298,27 @@ def _candidate(key: bytes, kind: str, value: str, salt: int) -> str:
     raise RedactError(f"no pseudonym for kind {kind}")
 
 
+def _site_hosts(hosts: Iterable[str]) -> Rule | None:
+    """A rule for every host name in the domains of the learned ones (fin1a.acme.local learned:
+    fin1b.acme.local, cucm1.acme.local, an agent's PC42.ACME.LOCAL, in URLs and free text),
+    which no rule finds where they stand (a failover target, a server in a URL, a PC name).
+    A domain is a learned name without its first label, of two labels at least, ending in a
+    letter label (not an address's last octets)."""
+    domains = set()
+    for host in hosts:
+        _, _, domain = host.lower().partition(".")
+        if "." in domain and domain.rsplit(".", 1)[1].isalpha() and not is_token(domain):
+            domains.add(domain)
+    if not domains:
+        return None
+    alternation = "|".join(re.escape(d) for d in sorted(domains, key=lambda d: (-len(d), d)))
+    pattern = r"(?i)\b(?P<v>[A-Za-z0-9][A-Za-z0-9-]*(?:\.[A-Za-z0-9-]+)*\.(?:" + alternation + r"))\b"
+    fast = _fast(pattern)
+    return Rule("site-host", "host", fast or re.compile(pattern), source="learned domains",
+                on_bytes=_fast(pattern.encode()) if fast else None,
+                on_block=_for_blocks(pattern) if fast else None)  # fmt: skip
+
+
 def _browser_only(ua: str) -> str:
     """Keep the browser and its major version (the support check), drop the rest."""
     for token in ("Edg/", "Firefox/", "Chrome/", "Trident/", "Safari/"):
@@ -339,7 +360,8 @@ def _split_stamp(text: str) -> tuple[str, str]:
 class Redactor:
     def __init__(self, rules: tuple[Rule, ...], names: Pseudonyms) -> None:
         self.ruleset = rules  # as given (a worker's copy is made from it)
-        self.rules = tuple(rule for rule in rules if rule.kind != KEEP)
+        self._given_rules = tuple(rule for rule in rules if rule.kind != KEEP)
+        self.rules = self._given_rules  # and, once frozen, the site's host names (see freeze)
         self.keeps = tuple(rule for rule in rules if rule.kind == KEEP)
         self._kept_line: tuple[bytes, int, list[tuple[int, int]]] | None = None  # see _kept
         self.names = names
@@ -407,6 +429,8 @@ class Redactor:
         # would be taken for that value by the learned-words pass and by the analysis: two agents
         # made one. No token is a learned value.
         self.names.avoid = frozenset(values)
+        site = _site_hosts(value for value, kind in self.learned.items() if kind == "host")
+        self.rules = self._given_rules + ((site,) if site is not None else ())
         if not values:
             self._words = self._words_bytes = None
             return

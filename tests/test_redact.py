@@ -144,6 +144,9 @@ PLANTED = {
     "socket_ip": "10.77.1.5",  # Java's /address:port
     "next_ip": "10.77.1.6",  # right after another address
     "last_ip": "10.77.1.7",  # at the end of a sentence
+    "other_node": "fin1b.acme.local",  # hosts of the site's domain that no JID names
+    "url_host": "cucm1.acme.local",
+    "pc_host": "FINESSE-PC42.ACME.LOCAL",
     "ua": "Mozilla/5.0 (Windows NT 10.0; Win64; x64; ACME-PC-0042) AppleWebKit/537.36 Chrome/120.0.0.0 Safari/537.36",
 }
 
@@ -180,6 +183,8 @@ def _planted_bundle(root: Path) -> Path:
     write(base / "clientlogs" / f"agent{p['agent']}_2026-03-04T20-00-00.txt", "\n".join([
         p["ua"],
         f"2026-03-04T14:00:10.000 -06:00: : {p['host']}: Mar 04 2026 14:00:10.000 -0600: Container : Connection status: connected",
+        f"2026-03-04T14:00:11.000 -06:00: : {p['host']}: Mar 04 2026 14:00:11.000 -0600: Container : Lost connection to "
+        f"{p['other_node']}; trying https://{p['url_host']}:8445/ from {p['pc_host']}",
         f"2026-03-04T14:01:10.000 -06:00: : {p['host']}: Mar 04 2026 14:01:10.400 -0600: Container : Client: "
         "2026-03-04T20:01:10.000Z, Server: 2026-03-04T20:01:10.400Z, Drift: 400ms, Network Latency (round trip): 25ms",
     ]) + "\n")  # fmt: skip
