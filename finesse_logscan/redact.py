@@ -56,7 +56,7 @@ from .routing import route_by_name
 from .textlines import CHUNK_BYTES, Chunk, Damage, as_utf8_stream, iter_chunks, iter_lines
 from .timestamps import looks_like_openfire_stamp
 
-KINDS = ("agent", "name", "extension", "phone", "email", "host", "ip", "user_agent")
+KINDS = ("agent", "name", "extension", "phone", "email", "host", "ip", "user_agent", "call_data")
 KEEP = "keep"
 """The kind of a [[keep]] entry: text the learned-words pass leaves as it is (see Redactor._kept)."""
 
@@ -83,6 +83,9 @@ class Rule:
     on_block: Any = None
     """The same for the lines of a block joined by line ends (RE2, `^`/`$` at each line; None
     when it cannot be: RE2 refused it, or it says \\A or \\z): see Redactor.block."""
+    unless: Any = None
+    """A value this (compiled) pattern wholly matches is not one of the rule's kind: left as it
+    is and not learned (a call variable's <name>callVariable1</name> is no person's name)."""
 
     literal_bytes: tuple[bytes, ...] = field(init=False, repr=False, compare=False)
     literal_finder: Any = field(init=False, repr=False, compare=False)
@@ -101,6 +104,15 @@ class Rule:
             return False
         before = text[start - 1 : start]
         return (before.decode("utf-8", "replace") if isinstance(before, bytes) else before) in self.not_after
+
+    def spares(self, value: str | bytes) -> bool:
+        """Is `value` (a match's v group) one the rule leaves alone (`unless`)?"""
+        if self.unless is None:
+            return False
+        return (
+            self.unless.fullmatch(value.decode("utf-8", "replace") if isinstance(value, bytes) else value)
+            is not None
+        )
 
     def may_match(self, text: str) -> bool:
         if not self.literals:
@@ -139,7 +151,8 @@ def parse_rules(text: str, source: str = "built-in") -> tuple[Rule, ...]:
             rule = Rule(str(item["id"]), str(item["kind"]), fast or checked,
                         bool(item.get("learn", False)), source, tuple(str(x) for x in item.get("literals", ())),
                         checked.groupindex.get("v", 1), _fast(item["pattern"].encode()) if fast else None,
-                        str(item.get("not_after", "")), _for_blocks(item["pattern"]) if fast else None)  # fmt: skip
+                        str(item.get("not_after", "")), _for_blocks(item["pattern"]) if fast else None,
+                        re.compile(item["unless"]) if "unless" in item else None)  # fmt: skip
         except (KeyError, TypeError, re.error) as exc:
             raise RedactError(f"{source}: rule {name}: {type(exc).__name__}: {exc}") from exc
         if rule.kind not in KINDS:
@@ -201,7 +214,7 @@ def load_rules(path: str | None) -> tuple[Rule, ...]:
 
 TOKEN_DOMAIN = "example.invalid"
 _TOKEN = re.compile(
-    r"^(?:host|name|user|agent|ua)-[0-9a-f]{6}\b|\.invalid$|^(?:24\d|25[0-5])\.\d{1,3}\.\d{1,3}\.\d{1,3}$"
+    r"^(?:host|name|user|agent|ua|data)-[0-9a-f]{6}\b|\.invalid$|^(?:24\d|25[0-5])\.\d{1,3}\.\d{1,3}\.\d{1,3}$"
 )
 """What tokens look like. Address tokens are in 240.0.0.0/4, reserved: no host has one (the
 range 100.64.0.0/10 used before is carrier-grade NAT, VPN and remote-access address space, in
@@ -285,6 +298,8 @@ def _candidate(key: bytes, kind: str, value: str, salt: int) -> str:
         return f"agent-{d.hex()[:6]}"
     if kind == "name":
         return f"name-{d.hex()[:6]}"
+    if kind == "call_data":
+        return f"data-{d.hex()[:6]}"
     if kind == "email":
         return f"user-{d.hex()[:6]}@{TOKEN_DOMAIN}"
     if kind == "host":  # one token per host name, whether short or fully qualified
@@ -410,7 +425,7 @@ class Redactor:
                         data[a:b].decode()
                         for spans in _spans(rule.on_bytes, data)
                         for a, b in (spans[rule.group],)
-                        if a < b and not rule.left_alone(data, a)
+                        if a < b and not rule.left_alone(data, a) and not rule.spares(data[a:b])
                     ]
                     if rule.may_match_bytes(data)
                     else []
@@ -482,7 +497,12 @@ class Redactor:
 
     def _swap(self, m: Any, rule: Rule) -> str:
         whole, value = m.group(0), m.group(rule.group)
-        if not value or is_token(value) or rule.left_alone(m.string, m.start(rule.group)):
+        if (
+            not value
+            or is_token(value)
+            or rule.left_alone(m.string, m.start(rule.group))
+            or rule.spares(value)
+        ):
             return str(whole)
         token = self.names.token(rule.kind, value)
         self._delta[rule.kind] = self._delta.get(rule.kind, 0) + 1
@@ -492,7 +512,7 @@ class Redactor:
     def _swap_spans(self, data: bytes, spans: list[tuple[int, int]], rule: Rule) -> bytes:
         """As _swap, for a match on bytes given as RE2's spans (whole match, then groups)."""
         (lo, hi), (start, end) = spans[0], spans[rule.group]
-        if start == end or rule.left_alone(data, start):  # (an empty group, or one that took no part: -1)
+        if start == end or rule.left_alone(data, start) or rule.spares(data[start:end]):  # (-1: took no part)
             return data[lo:hi]
         token = self.token_for(rule.kind, data[start:end])
         if token is None:
@@ -823,7 +843,13 @@ class Redactor:
         through: a match across a line end raises _Crossing). One loop with `_stands` and
         `token_for` inlined: this is the work of every match (a million in a busy bundle)."""
         match = _matcher(rule.on_block)
-        group, kind, literals, not_after = rule.group, rule.kind, rule.literal_bytes, rule.not_after
+        group, kind, literals, not_after, unless = (
+            rule.group,
+            rule.kind,
+            rule.literal_bytes,
+            rule.not_after,
+            rule.unless,
+        )
         first = literals[0] if literals else b""  # (found in the match itself, as a rule, most often)
         tokens = self._tokens
         find, count = blob.find, blob.count
@@ -843,6 +869,7 @@ class Redactor:
                 start < end
                 and (not literals or find(first, lo, hi) >= 0 or _holds_literal(literals, blob, lo, hi))
                 and not (not_after and start > 0 and blob[start - 1] != 10 and rule.left_alone(blob, start))
+                and not (unless and rule.spares(blob[start:end]))
             )
             if stands:
                 key = (kind, blob[start:end])
@@ -981,7 +1008,9 @@ def _stands(rule: Rule, blob: bytes, lo: int, hi: int, start: int, end: int) -> 
         return False
     if rule.literal_bytes and not _holds_literal(rule.literal_bytes, blob, lo, hi):
         return False
-    return not (rule.not_after and start > 0 and blob[start - 1] != 10 and rule.left_alone(blob, start))
+    if rule.not_after and start > 0 and blob[start - 1] != 10 and rule.left_alone(blob, start):
+        return False
+    return not rule.spares(blob[start:end])
 
 
 def _stamp_flags(data: bytes, lines: list[bytes]) -> list[bool]:
@@ -1058,7 +1087,7 @@ def _values(rule: Rule, text: str) -> Iterator[tuple[Any, str]]:
     rule leaves it alone (`not_after`)."""
     for m in rule.pattern.finditer(text):
         value = m.group(rule.group)
-        if value and not rule.left_alone(text, m.start(rule.group)):
+        if value and not rule.left_alone(text, m.start(rule.group)) and not rule.spares(value):
             yield m, value
 
 

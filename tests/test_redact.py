@@ -113,6 +113,27 @@ def test_no_token_is_another_agents_real_id(tmp_path: Path) -> None:
     assert names.token("agent", "1001003") != first_choice
 
 
+def test_call_data_is_replaced_and_a_call_variables_name_is_no_persons_name() -> None:
+    red = Redactor(builtin_rules(), Pseudonyms(KEY))
+    rows = [
+        "<CallVariable><name>callVariable1</name><value>Jane Roe</value></CallVariable><name>Ann Lee</name>",
+        "CTICallDeliveredEvent [callingDeviceID=6125559876, callVariable1=ACCT-99812, callVariable2=]",
+    ]
+    for row in rows:
+        red.learn(row)
+    red.freeze()
+    assert "callVariable1" not in red.learned and red.learned["Ann Lee"] == "name"
+    data = red.names.token("call_data", "Jane Roe")
+    assert data.startswith("data-") and red.line(rows[0]) == (
+        f"<CallVariable><name>callVariable1</name><value>{data}</value></CallVariable>"
+        f"<name>{red.names.token('name', 'Ann Lee')}</name>"
+    )
+    caller, account = red.names.token("phone", "6125559876"), red.names.token("call_data", "ACCT-99812")
+    assert red.line(rows[1]) == (
+        f"CTICallDeliveredEvent [callingDeviceID={caller}, callVariable1={account}, callVariable2=]"
+    )
+
+
 def test_a_learned_name_agent_leaves_the_word_before_an_id() -> None:
     red = Redactor(builtin_rules(), Pseudonyms(KEY))
     rows = [
@@ -147,6 +168,9 @@ PLANTED = {
     "other_node": "fin1b.acme.local",  # hosts of the site's domain that no JID names
     "url_host": "cucm1.acme.local",
     "pc_host": "FINESSE-PC42.ACME.LOCAL",
+    "caller": "6125559876",  # a CTI message's calling device
+    "account": "ACCT-99812",  # call data: a call variable, in a CTI message and a dialog
+    "customer": "Jane Roe",
     "ua": "Mozilla/5.0 (Windows NT 10.0; Win64; x64; ACME-PC-0042) AppleWebKit/537.36 Chrome/120.0.0.0 Safari/537.36",
 }
 
@@ -173,12 +197,16 @@ def _planted_bundle(root: Path) -> Path:
         f"0000000001: {p['server_ip']}: Mar 04 2026 14:00:00.000 -0600: %CCBU_pool-1-6-XMPP_PUBLISH_ASYNCHRONOUS: "
         f"%[node=/finesse/api/User/{p['agent']}]: {payload}",
         f"0000000002: {p['server_ip']}: Mar 04 2026 14:00:01.000 -0600: %CCBU_pool-1-6-DIALOG: <Dialog>",
-        f"<fromAddress>{p['phone']}</fromAddress><toAddress>{p['extension']}</toAddress>",
+        f"<fromAddress>{p['phone']}</fromAddress><toAddress>{p['extension']}</toAddress>"
+        f"<callvariables><CallVariable><name>callVariable1</name><value>{p['customer']}</value></CallVariable>",
         f"</Dialog> mail {p['email']} url /x?jid={p['agent']}%40{p['host']}",
         f"0000000003: {p['server_ip']}: Mar 04 2026 14:02:05.630 -0600: %CCBU_Smack Listener Processor (1)-6-PRESENCE: "
         f"%[presence=unavailable][usr={p['agent']}]: Received presence unavailable from {jid}",
         f"0000000004: {p['server_ip']}: Mar 04 2026 14:02:05.631 -0600: %CCBU_x-6-AGENT_PIM_LOGOUT_SCHEDULED: "
         f"Agent {p['agent']} unavailable; presence driven logout scheduled",
+        f"0000000005: {p['server_ip']}: Mar 04 2026 14:02:06.000 -0600: %CCBU_CTIMessageEventExecutor-0-6-"
+        f"DECODED_MESSAGE_FROM_CTI_SERVER: %[cti_message=CTICallDeliveredEvent [connectionDeviceID={p['extension']}, "
+        f"callingDeviceID={p['caller']}, callVariable1={p['account']}, callVariable2=]]: Decoded",
     ]) + "\n")  # fmt: skip
     write(base / "clientlogs" / f"agent{p['agent']}_2026-03-04T20-00-00.txt", "\n".join([
         p["ua"],
@@ -410,6 +438,8 @@ _LINES = [
     "agentExtension=2026: Device 2026 out of service (a learned word), in a time (kept): 2026-03-04T08:00:01",
     "2026.03.04 08:00:07 Session (id=ab) was last active 2026 ms ago: 3000173@fin1a.example.com/desktop",
     "&lt;firstName&gt;Agent&lt;/firstName&gt; a learned name that is also the word before an ID",
+    "&lt;CallVariable&gt;&lt;name&gt;callVariable1&lt;/name&gt;&lt;value&gt;ACCT 99812&lt;/value&gt;",
+    "CTICallDeliveredEvent [callingDeviceID=6125559876, callVariable1=ACCT-99812, callVariable2=]",
 ]  # fmt: skip
 
 
