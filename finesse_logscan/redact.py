@@ -166,7 +166,6 @@ def parse_rules(text: str, source: str = "built-in") -> tuple[Rule, ...]:
             checked = re.compile(item["pattern"])
             fast = _fast(item["pattern"].encode())
             out.append(Rule(str(item["id"]), KEEP, checked, source=source,
-                            literals=tuple(str(x) for x in item.get("literals", ())),
                             group=checked.groupindex.get("v", 0),
                             on_bytes=fast or re.compile(item["pattern"].encode())))  # fmt: skip
         except (KeyError, TypeError, re.error) as exc:
@@ -372,13 +371,72 @@ def _split_stamp(text: str) -> tuple[str, str]:
     return "", text
 
 
+KEEP_REACH = 96
+"""How far (characters) either side of a learned word its [[keep]] entries are looked for: each
+is shorter than that (a time with its offset, 'was last active N ms ago')."""
+
+
+class _Keeps:
+    """The [[keep]] entries as one alternation (tried in their order at each position, leftmost
+    first), looked for around a learned word (see Redactor._kept): one search per kept span
+    found, not one per entry over the whole line (a web services line is kilobytes long)."""
+
+    def __init__(self, keeps: tuple[Rule, ...]) -> None:
+        parts = []
+        for i, keep in enumerate(keeps):
+            source = str(keep.pattern.pattern)
+            flags = re.match(r"\(\?([a-zA-Z]+)\)", source)  # a leading (?i): for this entry alone
+            if flags:
+                source = f"(?{flags[1]}:{source[flags.end() :]})"
+            parts.append(f"(?P<w{i}>{source.replace('(?P<v>', f'(?P<k{i}>')})")
+        combined = "|".join(parts)
+        self.text = re.compile(combined, re.M)  # (Python's re: RE2 missing)
+        index = self.text.groupindex
+        self.groups = [index.get(f"k{i}", index[f"w{i}"]) for i in range(len(keeps))]
+        fast = _fast(("(?m)" + combined).encode())
+        self.match = _matcher(fast) if fast is not None else None
+        self.slow = re.compile(combined.encode(), re.M)
+
+    def touch(self, data: bytes, lo: int, hi: int, pos: int, end: int) -> bool:
+        """Does a kept span found in data[pos:end] overlap data[lo:hi]?"""
+        if self.match is None:  # pragma: no cover - RE2 ships wheels for the usual platforms
+            return self._touch(self.slow.finditer(data, pos, end), lo, hi)
+        match, groups = self.match, self.groups
+        while True:
+            spans = match(_UNANCHORED, data, pos, end)
+            a, b = spans[0]
+            if a < 0 or a >= hi:
+                return False
+            for g in groups:
+                ga, gb = spans[g]
+                if ga >= 0:
+                    if ga < hi and lo < gb:
+                        return True
+                    break
+            if b >= end:
+                return False
+            pos = b if b > a else b + 1
+
+    def touch_text(self, text: str, lo: int, hi: int, pos: int, end: int) -> bool:
+        return self._touch(self.text.finditer(text, pos, end), lo, hi)
+
+    def _touch(self, found: Iterator[re.Match[Any]], lo: int, hi: int) -> bool:
+        for m in found:
+            if m.start() >= hi:
+                return False
+            g = next(g for g in self.groups if m.start(g) >= 0)
+            if m.start(g) < hi and lo < m.end(g):
+                return True
+        return False
+
+
 class Redactor:
     def __init__(self, rules: tuple[Rule, ...], names: Pseudonyms) -> None:
         self.ruleset = rules  # as given (a worker's copy is made from it)
         self._given_rules = tuple(rule for rule in rules if rule.kind != KEEP)
         self.rules = self._given_rules  # and, once frozen, the site's host names (see freeze)
         self.keeps = tuple(rule for rule in rules if rule.kind == KEEP)
-        self._kept_line: tuple[bytes, int, list[tuple[int, int]]] | None = None  # see _kept
+        self._keeps = _Keeps(self.keeps) if self.keeps else None
         self.names = names
         self.learned: dict[str, str] = {}  # value -> kind, replaced wherever it stands as a word
         self._words: Any = None  # the learned values, compiled by re (when RE2 is missing)
@@ -559,37 +617,21 @@ class Redactor:
         return self.names.token(kind, value)
 
     def _kept(self, data: bytes, lo: int, hi: int) -> bool:
-        """Does data[lo:hi] (a learned word) touch what a [[keep]] entry matches in its line (a
-        time, a number the diagnosis reads)? An agent ID or extension that happens to be 2026
-        or 500 must not change a year or a millisecond count. Worked out for a line with a
-        learned word only, once per line (a block's words are met in order)."""
-        if not self.keeps:
+        """Does data[lo:hi] (a learned word) touch what a [[keep]] entry matches near it in its
+        line (a time, a number the diagnosis reads)? An agent ID or extension that happens to
+        be 2026 or 500 must not change a year or a millisecond count."""
+        if self._keeps is None:
             return False
         start = data.rfind(b"\n", 0, lo) + 1
-        known = self._kept_line
-        if known is not None and known[0] is data and known[1] == start:
-            spans = known[2]
-        else:
-            end = data.find(b"\n", hi)
-            line = data[start : len(data) if end < 0 else end]
-            spans = [
-                m.span(keep.group)
-                for keep in self.keeps
-                if keep.may_match_bytes(line)
-                for m in keep.on_bytes.finditer(line)
-            ]
-            self._kept_line = (data, start, spans)
-        lo, hi = lo - start, hi - start
-        return any(a < hi and lo < b for a, b in spans)
+        end = data.find(b"\n", hi)
+        end = len(data) if end < 0 else end
+        return self._keeps.touch(data, lo, hi, max(start, lo - KEEP_REACH), min(end, hi + KEEP_REACH))
 
     def _kept_text(self, text: str, lo: int, hi: int) -> bool:
         """_kept for a line as text (the learned words run by Python's re, RE2 missing)."""
-        return any(
-            a < hi and lo < b
-            for keep in self.keeps
-            if keep.may_match(text)
-            for a, b in (m.span(keep.group) for m in keep.pattern.finditer(text))
-        )
+        if self._keeps is None:
+            return False
+        return self._keeps.touch_text(text, lo, hi, max(0, lo - KEEP_REACH), min(len(text), hi + KEEP_REACH))
 
     def path(self, path: str) -> str:
         return "/".join(self.line(part) for part in path.split("/"))
@@ -915,7 +957,6 @@ class Redactor:
             return word[0]
 
         blob = _sub_spans(self._words_bytes, blob, swap)
-        self._kept_line = None
         for line, kind in hits:
             delta = deltas[line]
             delta[kind] = delta.get(kind, 0) + 1

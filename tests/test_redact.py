@@ -134,6 +134,20 @@ def test_call_data_is_replaced_and_a_call_variables_name_is_no_persons_name() ->
     )
 
 
+def test_what_is_kept_is_what_the_diagnosis_reads_and_no_more() -> None:
+    """An agent ID learned elsewhere is replaced after 'user id:' (no session id there); the
+    session id after a response's address, equal to a learned value, is kept."""
+    red = Redactor(builtin_rules(), Pseudonyms(KEY))
+    rows = ["agentid=1001003 extension=12345678", "user id: 1001003, id: 1001003",
+            "consumeResponse: x address: 1001004@fin1a.example.com/desktop id: 12345678 presence:"]  # fmt: skip
+    for row in rows:
+        red.learn(row)
+    red.freeze()
+    agent = red.names.token("agent", "1001003")
+    assert red.line(rows[1]) == f"user id: {agent}, id: {agent}"
+    assert red.line(rows[2]).endswith(" id: 12345678 presence:") and "1001004" not in red.line(rows[2])
+
+
 def test_a_learned_name_agent_leaves_the_word_before_an_id() -> None:
     red = Redactor(builtin_rules(), Pseudonyms(KEY))
     rows = [
@@ -320,7 +334,7 @@ def test_rules_are_data_and_extendable(tmp_path: Path) -> None:
     extra = tmp_path / "rules.toml"
     extra.write_text(
         '[[rule]]\nid = "badge"\nkind = "name"\nlearn = true\npattern = \'badge=(?P<v>\\w+)\'\n'
-        '[[keep]]\nid = "ticket"\nliterals = ["TICKET-"]\npattern = \'TICKET-\\w+\'\n'
+        "[[keep]]\nid = \"ticket\"\npattern = 'TICKET-\\w+'\n"
     )
     n = Node(tmp_path / "in")
     n.of("debug.log", at(1), "Session (id=aa) was last active 0 ms ago: 7@f.com/desktop badge=B0042X")
