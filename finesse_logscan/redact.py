@@ -446,7 +446,8 @@ class Redactor:
         self._learnt: set[str] = set()  # messages already learnt from
         self._done_bytes: dict[bytes, tuple[bytes, tuple[tuple[str, int], ...]]] = {}  # the same, in blocks
         self._learnt_bytes: set[bytes] = set()
-        self._decided: set[bytes] = set()  # values learn_block has learned or refused: settled
+        self._decided: set[bytes] = set()  # values learn_block has learned or refused
+        self._settled: set[bytes] = set()  # those of them an agent rule cannot change (see learn_one)
         self._tokens: dict[tuple[str, bytes], bytes | None] = {}  # (kind, value) -> token_for
         self._word_tokens: dict[bytes, tuple[bytes, str] | None] = {}  # value -> word_for
         self._cached_chars = 0
@@ -492,7 +493,18 @@ class Redactor:
                 found = [value for _, value in _values(rule, text)] if rule.may_match(text) else []
             for value in found:
                 if len(value) >= 2 and not is_token(value):
-                    self.learned.setdefault(value, rule.kind)
+                    self.learn_one(value, rule.kind)
+
+    def learn_one(self, value: str, kind: str) -> bool:
+        """Learn `value` as `kind`: the first kind found, unless an agent rule finds it later (an
+        agent whose ID is also an extension, or whose login is also a login name, is named by
+        that ID where it stands alone: 'Agent 1001 ...', a client log's file name). True when
+        its kind is then final (agent)."""
+        known = self.learned.get(value)
+        if known is None or (kind == "agent" and known != "agent"):
+            self.learned[value] = kind
+            return kind == "agent"
+        return known == "agent"
 
     def freeze(self) -> None:
         """After learning: one alternation of every learned value, longest first (RE2 when
@@ -688,21 +700,22 @@ class Redactor:
                     self._learn(raw.decode())
                 return
         found.sort(key=lambda f: (f[0], f[1]))  # stable: within a line and rule, in match order
-        learned, decided = self.learned, self._decided
+        decided, settled = self._decided, self._settled
         for _, _, value, kind in found:
-            if value in learned:
-                continue
-            if len(value) >= 2 and not is_token(value):
-                learned[value] = kind
+            final = self.learn_one(value, kind) if len(value) >= 2 and not is_token(value) else True
             if len(decided) < 1_000_000:
                 decided.add(value.encode())
+                if final:
+                    settled.add(value.encode())
 
     def _learn_rule(self, i: int, rule: Rule, blob: bytes) -> list[tuple[int, int, str, str]]:
         """(line, rule, value, kind) of each value `rule` (the i-th) finds in lines joined by line
         ends, as `_learn` finds them line by line, but the first time in the block only: a
-        value's later finds add nothing (nor do values decided before this block). Raises
+        value's later finds add nothing (nor do values decided before this block: for an agent
+        rule, those learned as agents or refused). Raises
         _Crossing for a match across a line end."""
-        decided, kind, group = self._decided, rule.kind, rule.group
+        kind, group = rule.kind, rule.group
+        decided = self._settled if kind == "agent" else self._decided
         find, count = blob.find, blob.count
         here: set[bytes] = set()
         out: list[tuple[int, int, str, str]] = []
@@ -812,15 +825,15 @@ class Redactor:
 
     def _forget(self) -> None:
         """Empty every memo: what was learnt or redacted before, the tokens worked out."""
-        memos = (self._learnt, self._learnt_bytes, self._decided, self._done, self._done_bytes)
+        memos = (self._learnt, self._learnt_bytes, self._decided, self._settled, self._done, self._done_bytes)
         for memo in (*memos, self._tokens, self._word_tokens):
             memo.clear()
         self._cached_chars = 0
 
     def learn_on_its_own(self, data: bytes, count: int) -> list[tuple[str, str]]:
         """`learn_block` as if nothing had been learnt before: what the block adds, in order.
-        Given in file order to one dict's setdefault, the blocks' additions give what one
-        process learns from them all (see _Learning)."""
+        Given in file order to `learn_one`, the blocks' additions give what one process learns
+        from them all (see _Learning)."""
         self.learned = {}
         self._forget()
         self.learn_block(data, count)
@@ -1436,8 +1449,8 @@ class _InOrder:
 
 class _Learning(_InOrder):
     """Pass 1 over several processes: what a block adds, learnt on its own, given in file
-    order to one dict's setdefault gives what one process learns (a value's kind is the
-    first one found; a value learnt again adds nothing)."""
+    order to `learn_one` gives what one process learns (a value's kind is the first one found,
+    or agent if any block finds it so)."""
 
     JOB = staticmethod(_learn_in_worker)
 
@@ -1456,7 +1469,7 @@ class _Learning(_InOrder):
                 red.learn(text)
         elif done is not None:
             for value, kind in done:
-                red.learned.setdefault(value, kind)
+                red.learn_one(value, kind)
         else:
             red.learn_block(*item.data)
 

@@ -452,6 +452,7 @@ _LINES = [
     "agentExtension=2026: Device 2026 out of service (a learned word), in a time (kept): 2026-03-04T08:00:01",
     "2026.03.04 08:00:07 Session (id=ab) was last active 2026 ms ago: 3000173@fin1a.example.com/desktop",
     "&lt;firstName&gt;Agent&lt;/firstName&gt; a learned name that is also the word before an ID",
+    "&lt;loginName&gt;3000173&lt;/loginName&gt; a name first (the JID above: an agent's)",
     "&lt;CallVariable&gt;&lt;name&gt;callVariable1&lt;/name&gt;&lt;value&gt;ACCT 99812&lt;/value&gt;",
     "CTICallDeliveredEvent [callingDeviceID=6125559876, callVariable1=ACCT-99812, callVariable2=]",
 ]  # fmt: skip
@@ -766,8 +767,9 @@ def test_an_error_writing_the_copy_is_raised_not_hung(
 
 def test_blocks_learnt_on_their_own_give_what_one_process_learns() -> None:
     """Pass 1 with workers: each block learnt from nothing, its additions given in file order to
-    one dict's setdefault; a value's kind is that of its first find, repeated messages (the
-    memo of one process) and values found by several rules included."""
+    `learn_one`; a value's kind is that of its first find, or agent where any find is an
+    agent's (an extension found again as an agent ID, a login name found again in a JID),
+    repeated messages (the memo of one process) and values found by several rules included."""
     blocks = [
         [
             "2026.03.04 14:00:01 user=10188 says hi",
@@ -777,8 +779,10 @@ def test_blocks_learnt_on_their_own_give_what_one_process_learns() -> None:
         ["<extension>10188</extension> <firstName>Ann</firstName>", "2026.03.04 14:00:03 user=10188 says hi"],
         [
             "<loginId>jdoe</loginId> <extension>20199</extension>",
-            "agentExtension=20199 <firstName>Ann</firstName>",
+            "agentExtension=20199 <firstName>Ann</firstName> <loginName>jsmith</loginName>",
+            "connectionDeviceID=5001 <extension>5002</extension>",
         ],
+        ["agentID=5001, agentExtension=5002", "2026.03.04 14:00:04 jsmith@fin1a.example.com/desktop"],
     ]
     one = Redactor(builtin_rules(), Pseudonyms(KEY))
     merged = Redactor(builtin_rules(), Pseudonyms(KEY))
@@ -787,6 +791,13 @@ def test_blocks_learnt_on_their_own_give_what_one_process_learns() -> None:
         data = ("\n".join(rows) + "\n").encode()
         one.learn_block(data, len(rows))
         for value, kind in apart.learn_on_its_own(data, len(rows)):
-            merged.learned.setdefault(value, kind)
+            merged.learn_one(value, kind)
     assert list(merged.learned.items()) == list(one.learned.items())
     assert one.learned["10188"] == "agent" and one.learned["20199"] == "extension"  # first finds
+    assert one.learned["5001"] == "agent" and one.learned["5002"] == "extension"  # found again as an agent's
+    assert one.learned["jsmith"] == "agent"
+    by_line = Redactor(builtin_rules(), Pseudonyms(KEY))
+    for rows in blocks:
+        for row in rows:
+            by_line.learn(row)
+    assert list(by_line.learned.items()) == list(one.learned.items())
