@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
+import ipaddress
 import json
 import os
 import re
@@ -214,10 +215,14 @@ def load_rules(path: str | None) -> tuple[Rule, ...]:
 TOKEN_DOMAIN = "example.invalid"
 _TOKEN = re.compile(
     r"^(?:host|name|user|agent|ua|data)-[0-9a-f]{6}\b|\.invalid$|^(?:24\d|25[0-5])\.\d{1,3}\.\d{1,3}\.\d{1,3}$"
+    r"|^fec0:|^::1?$"
 )
-"""What tokens look like. Address tokens are in 240.0.0.0/4, reserved: no host has one (the
+"""What tokens look like (and the IPv6 loopback and unspecified addresses, left as they are).
+IPv4 tokens are in 240.0.0.0/4, reserved: no host has one (the
 range 100.64.0.0/10 used before is carrier-grade NAT, VPN and remote-access address space, in
-which real agent PCs do show up: those were taken for tokens and left as they were)."""
+which real agent PCs do show up: those were taken for tokens and left as they were). IPv6
+tokens are in fec0::/10, site-local addresses deprecated since 2004 (not 2001:db8::/32: the
+documentation prefix is what test and example bundles use for real addresses)."""
 
 
 @dataclass
@@ -305,6 +310,17 @@ def _candidate(key: bytes, kind: str, value: str, salt: int) -> str:
         first = value.split(".", 1)[0]
         label = "host-" + digest("host", first, salt).hex()[:6]
         return f"{label}.{TOKEN_DOMAIN}" if "." in value else label
+    if kind == "ip" and ":" in value:  # IPv6: one /64 -> one pseudo /64 in fec0::/10 (see _TOKEN)
+        try:
+            number = int(ipaddress.IPv6Address(value))
+        except ValueError:
+            number = int.from_bytes(d[:16])
+        net = digest("ip6", f"{number >> 64:x}", salt)
+        host = digest("ip6", f"{number:x}", salt)
+        return ":".join(
+            ["fec0", net[:2].hex(), net[2:4].hex(), net[4:6].hex()]
+            + [host[i : i + 2].hex() for i in (0, 2, 4, 6)]
+        )
     if kind == "ip":
         octets = value.split(".")
         net = digest("ip", ".".join(octets[:3]), salt)  # one /24 -> one pseudo /24
@@ -1676,7 +1692,7 @@ def _harmless(kind: str, value: str) -> bool:
     if kind in ("agent", "extension", "phone") and value.lstrip("+").replace("-", "").isdigit():
         return True
     if kind == "ip":
-        return value.startswith(("127.", "0.")) or value == "255.255.255.255"
+        return value.startswith(("127.", "0.")) or value == "255.255.255.255" or value in ("::", "::1")
     if kind == "user_agent":
         return "(redacted)" in value
     return False

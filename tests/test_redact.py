@@ -183,6 +183,9 @@ PLANTED = {
     "url_host": "cucm1.acme.local",
     "pc_host": "FINESSE-PC42.ACME.LOCAL",
     "caller": "6125559876",  # a CTI message's calling device
+    "pc_ipv6": "2001:db8:20:0:1ff:fe23:4567:890a",
+    "server_ipv6": "2001:db8:10::5",
+    "java_ipv6": "2001:db8:0:0:0:0:0:10",  # Java's /address:port, all eight groups
     "account": "ACCT-99812",  # call data: a call variable, in a CTI message and a dialog
     "customer": "Jane Roe",
     "ua": "Mozilla/5.0 (Windows NT 10.0; Win64; x64; ACME-PC-0042) AppleWebKit/537.36 Chrome/120.0.0.0 Safari/537.36",
@@ -203,6 +206,8 @@ def _planted_bundle(root: Path) -> Path:
         f"2026.03.04 14:02:06 Unable to route packet. <message from=\"pubsub.{p['host']}\" to=\"{jid}\"/>",
         f"2026.03.04 14:02:07 Connection from /{p['socket_ip']}:5222 to https://{p['url_ip']}:8445/desktop, "
         f"peers {p['server_ip']} {p['next_ip']}; unreachable: {p['last_ip']}.",
+        f"2026.03.04 14:02:08 REQUEST /http-bind/ on x@[{p['server_ipv6']}]:7443<->[{p['pc_ipv6']}]:54312 "
+        f"from /{p['java_ipv6']}:54313",
     ]) + "\n")  # fmt: skip
     payload = (f"&lt;user&gt;&lt;extension&gt;{p['extension']}&lt;/extension&gt;&lt;firstName&gt;{p['first']}"
                f"&lt;/firstName&gt;&lt;lastName&gt;{p['last']}&lt;/lastName&gt;&lt;loginId&gt;{p['agent']}&lt;/loginId&gt;"
@@ -455,6 +460,8 @@ _LINES = [
     "&lt;loginName&gt;3000173&lt;/loginName&gt; a name first (the JID above: an agent's)",
     "&lt;CallVariable&gt;&lt;name&gt;callVariable1&lt;/name&gt;&lt;value&gt;ACCT 99812&lt;/value&gt;",
     "CTICallDeliveredEvent [callingDeviceID=6125559876, callVariable1=ACCT-99812, callVariable2=]",
+    "0000000011: 10.10.20.11:: Mar 04 2026 08:00:15.003 -0600: %CCBU_x-6-Y: from [2001:db8:10::5]:7443 at 14:00:10",
+    "2026.03.04 08:00:08 REQUEST on /2001:db8:0:0:0:0:0:10:54312 ::ffff:10.1.1.1 ::1 mac 00:1A:2B:3C:4D:5E",
 ]  # fmt: skip
 
 
