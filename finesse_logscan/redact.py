@@ -328,6 +328,25 @@ def _candidate(key: bytes, kind: str, value: str, salt: int) -> str:
     raise RedactError(f"no pseudonym for kind {kind}")
 
 
+def _words_pattern(values: list[str]) -> str:
+    """The learned values (longest first) as words: not inside a longer word (\\b where a value
+    starts or ends with a letter, digit or underscore: RE2's \\b is ASCII, so a name ending in
+    'é' ends where it ends), or right after a URL escape (Isaac%20Newton, ?id%3D1001003: the
+    escape is kept). Group 1 is a value after an escape, group 2 one standing alone."""
+
+    def word(value: str, start: bool) -> str:
+        before = r"\b" if start and _ASCII_WORD.match(value[0]) else ""
+        after = r"\b" if _ASCII_WORD.match(value[-1]) else ""
+        return before + re.escape(value) + after
+
+    escaped = "|".join(word(v, False) for v in values)
+    alone = "|".join(word(v, True) for v in values)
+    return f"%[0-9A-Fa-f]{{2}}({escaped})|({alone})"
+
+
+_ASCII_WORD = re.compile(r"[A-Za-z0-9_]")
+
+
 def _site_hosts(hosts: Iterable[str]) -> Rule | None:
     """A rule for every host name in the domains of the learned ones (fin1a.acme.local learned:
     fin1b.acme.local, cucm1.acme.local, an agent's PC42.ACME.LOCAL, in URLs and free text),
@@ -535,13 +554,13 @@ class Redactor:
         if not values:
             self._words = self._words_bytes = None
             return
-        alternation = "|".join(re.escape(v) for v in values)
+        pattern = _words_pattern(values)
         try:
             import re2
 
-            self._words_bytes = re2.compile((r"\b(?:" + alternation + r")\b").encode())
+            self._words_bytes = re2.compile(pattern.encode())
         except ImportError:  # pragma: no cover - RE2 ships wheels for the usual platforms
-            self._words = re.compile(r"(?<![\w.-])(?:" + alternation + r")(?![\w-]|\.\w)")
+            self._words = re.compile(pattern, re.ASCII)
 
     def line(self, text: str) -> str:
         """The line redacted (its openfire time kept as written)."""
@@ -629,20 +648,21 @@ class Redactor:
 
     def _word_spans(self, data: bytes, spans: list[tuple[int, int]]) -> bytes:
         """As _word, for a match of the learned words on bytes."""
-        lo, hi = spans[0]
-        word = self.word_for(data[lo:hi])
-        if word is None or self._kept(data, lo, hi):
+        (lo, hi), (start, end) = spans[0], spans[1] if spans[1][0] >= 0 else spans[2]
+        word = self.word_for(data[start:end])
+        if word is None or self._kept(data, start, end):
             return data[lo:hi]
         self._delta[word[1]] = self._delta.get(word[1], 0) + 1
-        return word[0]
+        return data[lo:start] + word[0]
 
     def _word(self, m: re.Match[str]) -> str:
-        value = m.group(0)
+        group = 1 if m.start(1) >= 0 else 2
+        value = m.group(group)
         kind = self.learned.get(value)
-        if kind is None or self._kept_text(m.string, m.start(), m.end()):
-            return value
+        if kind is None or self._kept_text(m.string, m.start(group), m.end(group)):
+            return m.group(0)
         self._delta[kind] = self._delta.get(kind, 0) + 1
-        return self.names.token(kind, value)
+        return m.string[m.start() : m.start(group)] + self.names.token(kind, value)
 
     def _kept(self, data: bytes, lo: int, hi: int) -> bool:
         """Does data[lo:hi] (a learned word) touch what a [[keep]] entry matches near it in its
@@ -975,15 +995,15 @@ class Redactor:
         at = [0, 0]  # the line of the last hit, and where it was
 
         def swap(data: bytes, spans: list[tuple[int, int]]) -> bytes:
-            lo, hi = spans[0]
-            word = self.word_for(data[lo:hi])
-            if word is None or self._kept(data, lo, hi):
+            (lo, hi), (start, end) = spans[0], spans[1] if spans[1][0] >= 0 else spans[2]
+            word = self.word_for(data[start:end])
+            if word is None or self._kept(data, start, end):
                 return data[lo:hi]
             if per_line:
                 at[0] += data.count(b"\n", at[1], lo)
                 at[1] = lo
             hits.append((at[0], word[1]))
-            return word[0]
+            return data[lo:start] + word[0]
 
         blob = _sub_spans(self._words_bytes, blob, swap)
         for line, kind in hits:

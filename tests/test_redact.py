@@ -186,6 +186,7 @@ PLANTED = {
     "pc_ipv6": "2001:db8:20:0:1ff:fe23:4567:890a",
     "server_ipv6": "2001:db8:10::5",
     "java_ipv6": "2001:db8:0:0:0:0:0:10",  # Java's /address:port, all eight groups
+    "accented": "Ólafsdóttir",  # a name that starts and ends with letters RE2's \b does not know
     "account": "ACCT-99812",  # call data: a call variable, in a CTI message and a dialog
     "customer": "Jane Roe",
     "ua": "Mozilla/5.0 (Windows NT 10.0; Win64; x64; ACME-PC-0042) AppleWebKit/537.36 Chrome/120.0.0.0 Safari/537.36",
@@ -210,7 +211,7 @@ def _planted_bundle(root: Path) -> Path:
         f"from /{p['java_ipv6']}:54313",
     ]) + "\n")  # fmt: skip
     payload = (f"&lt;user&gt;&lt;extension&gt;{p['extension']}&lt;/extension&gt;&lt;firstName&gt;{p['first']}"
-               f"&lt;/firstName&gt;&lt;lastName&gt;{p['last']}&lt;/lastName&gt;&lt;loginId&gt;{p['agent']}&lt;/loginId&gt;"
+               f"&lt;/firstName&gt;&lt;lastName&gt;{p['last']}&lt;/lastName&gt;&lt;lastName&gt;{p['accented']}&lt;/lastName&gt;&lt;loginId&gt;{p['agent']}&lt;/loginId&gt;"
                f"&lt;loginName&gt;{p['login']}&lt;/loginName&gt;&lt;/user&gt;")  # fmt: skip
     write(base / "webservices" / "Desktop-webservices.2026-03-04T14-00-00.000.log", "\n".join([
         f"0000000001: {p['server_ip']}: Mar 04 2026 14:00:00.000 -0600: %CCBU_pool-1-6-XMPP_PUBLISH_ASYNCHRONOUS: "
@@ -232,6 +233,8 @@ def _planted_bundle(root: Path) -> Path:
         f"2026-03-04T14:00:10.000 -06:00: : {p['host']}: Mar 04 2026 14:00:10.000 -0600: Container : Connection status: connected",
         f"2026-03-04T14:00:11.000 -06:00: : {p['host']}: Mar 04 2026 14:00:11.000 -0600: Container : Lost connection to "
         f"{p['other_node']}; trying https://{p['url_host']}:8445/ from {p['pc_host']}",
+        f"2026-03-04T14:00:12.000 -06:00: : {p['host']}: Mar 04 2026 14:00:12.000 -0600: Container : GET "
+        f"/finesse/api/Users?name={p['first']}%20{p['last']}&team={p['accented']}",
         f"2026-03-04T14:01:10.000 -06:00: : {p['host']}: Mar 04 2026 14:01:10.400 -0600: Container : Client: "
         "2026-03-04T20:01:10.000Z, Server: 2026-03-04T20:01:10.400Z, Drift: 400ms, Network Latency (round trip): 25ms",
     ]) + "\n")  # fmt: skip
@@ -462,6 +465,8 @@ _LINES = [
     "CTICallDeliveredEvent [callingDeviceID=6125559876, callVariable1=ACCT-99812, callVariable2=]",
     "0000000011: 10.10.20.11:: Mar 04 2026 08:00:15.003 -0600: %CCBU_x-6-Y: from [2001:db8:10::5]:7443 at 14:00:10",
     "2026.03.04 08:00:08 REQUEST on /2001:db8:0:0:0:0:0:10:54312 ::ffff:10.1.1.1 ::1 mac 00:1A:2B:3C:4D:5E",
+    "&lt;lastName&gt;\u00d3lafsd\u00f3ttir&lt;/lastName&gt; \u00d3lafsd\u00f3ttir, ?q=Ann%20Lee%2C3000173",
+    "?q=Ann%20Lee%2C3000173 (URL escapes before learned words)",
 ]  # fmt: skip
 
 
