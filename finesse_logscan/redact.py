@@ -682,7 +682,26 @@ class Redactor:
         return self._keeps.touch_text(text, lo, hi, max(0, lo - KEEP_REACH), min(len(text), hi + KEEP_REACH))
 
     def path(self, path: str) -> str:
-        return "/".join(self.line(part) for part in path.split("/"))
+        return "/".join(self._name(part) for part in path.split("/"))
+
+    def _name(self, part: str) -> str:
+        """A file or folder name redacted as a line, then each of its pieces between underscores
+        by the learned words again: '_' is a word character to \\b, so a login in
+        'jsmith_2026-03-04T20-00-38.txt' (a client log's name) was not one standing alone."""
+        done = self.line(part)
+        if "_" not in done or (self._words_bytes is None and self._words is None):
+            return done
+        self._delta = {}
+        if self._words_bytes is not None:
+            pieces = [
+                _sub_spans(self._words_bytes, p.encode(), self._word_spans).decode() for p in done.split("_")
+            ]
+        else:  # pragma: no cover - RE2 ships wheels for the usual platforms
+            pieces = [self._words.sub(self._word, p) for p in done.split("_")]
+        counts = self.counts
+        for kind, n in self._delta.items():
+            counts[kind] = counts.get(kind, 0) + n
+        return "_".join(pieces)
 
     # -- blocks of lines ----------------------------------------------------------------------
     # A clean block (valid UTF-8, whole lines) is redacted as `line` would redact each of its

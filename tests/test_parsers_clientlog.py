@@ -116,7 +116,16 @@ def test_browser_label_for_the_compatibility_check(ua: str | None, label: str) -
 
 
 def test_name_candidates_keep_word_login_ids() -> None:
-    assert clientlog.name_candidates("clientlogs/jsmith-1001.txt") == ["jsmith", "1001"]
+    assert clientlog.name_candidates("clientlogs/jsmith-1001.txt") == ["jsmith", "1001", "jsmith-1001"]
+    assert clientlog.name_candidates("clientlogs/john.smith_2019-03-04T13-15-00.txt") == [
+        "john",
+        "smith",
+        "john.smith",
+    ]
+    assert clientlog.name_candidates("clientlogs/agent-1f2e3d_2019-03-04T13-15-00.txt") == [
+        "1f2e3d",
+        "agent-1f2e3d",
+    ]
     assert clientlog.name_candidates("clientlogs/agent1001003_2019-03-04T13-15-00.txt") == ["1001003"]
 
 

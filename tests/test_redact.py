@@ -90,6 +90,36 @@ def test_learned_values_that_look_like_times_or_counts_leave_them_alone(tmp_path
     assert result.replaced["extension"] == text.count("Extension=")  # the extensions alone
 
 
+def test_same_diagnosis_with_word_login_ids(tmp_path: Path) -> None:
+    """UCCX logins are words ('cbrown'), and a client log may be named by one and a time
+    ('cbrown_2026-03-04T20-00-38.txt'): the login in the name is replaced too ('_' joins it to
+    the time), and the copy's client logs still belong to their agents (drift, latency)."""
+    import re
+    import shutil
+
+    root = tmp_path / "in"
+    shutil.copytree(SAMPLES / "client-side", root)
+    logins = ["asmith", "bjones", "cbrown", "dlee", "emiller", "fdavis", "gwilson", "hmoore", "itaylor",
+              "janderson", "kthomas", "ljackson", "mwhite"]  # fmt: skip
+
+    def to_login(text: str) -> str:
+        return re.sub(r"10010(\d\d)", lambda m: logins[int(m[1]) - 1], text)
+
+    for path in [p for p in root.rglob("*") if p.is_file()]:
+        path.write_text(to_login(path.read_text(encoding="utf-8")), encoding="utf-8")
+        if path.name.startswith("agent10010"):
+            path.rename(path.with_name(to_login(path.name).removeprefix("agent")))
+    assert {p.name.split("_")[0] for p in root.rglob("clientlogs/*")} == {"cbrown", "janderson"}
+    out = tmp_path / "r.zip"
+    _, names = redact([str(root)], str(out), KEY)
+    before, after = _diagnosis(str(root)), _diagnosis(str(out))
+    agents_before, agents_after = before.pop("agents"), after.pop("agents")
+    assert before["clients"] and after == before
+    assert sorted(agents_after) == sorted((t, names.token("agent", a)) for t, a in agents_before)  # type: ignore[union-attr]
+    with zipfile.ZipFile(out) as zf:
+        assert not any(login in name for name in zf.namelist() for login in logins)
+
+
 def test_no_token_is_another_agents_real_id(tmp_path: Path) -> None:
     """Agent 1001007 renamed to the token agent 1001003 would get first: that token is passed
     over (a token is never a learned value), so the copy keeps the two agents apart."""

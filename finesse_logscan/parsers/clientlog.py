@@ -78,17 +78,23 @@ _NAME_WORDS = {"agent", "user", "usr", "id", "clientlog", "clientlogs", "client"
 
 def name_candidates(path: str) -> list[str]:
     """Every word of the file and folder name that could be a login ID (UCCX IDs are words),
-    so the scan can pick the one the server logs know when the name is ambiguous."""
+    so the scan can pick the one the server logs know when the name is ambiguous; then each
+    piece between underscores and spaces that holds a dot or a dash (a login such as
+    'john.smith', or a redacted copy's 'agent-1f2e3d')."""
     out: list[str] = []
     for part in path.split("/")[-2:]:
-        stem = part.rsplit(".", 1)[0] if "." in part else part
-        for word in re.split(r"[^0-9A-Za-z]+", _DATE_LIKE.sub(" ", stem)):
+        stem = _DATE_LIKE.sub(" ", part.rsplit(".", 1)[0] if "." in part else part)
+        for word in re.split(r"[^0-9A-Za-z]+", stem):
             low = word.lower()
             for prefix in ("agent", "user", "usr"):
                 if low.startswith(prefix) and len(word) > len(prefix) and word[len(prefix) :].isdigit():
                     word, low = word[len(prefix) :], low[len(prefix) :]
             if len(word) >= 2 and low not in _NAME_WORDS and word not in out:
                 out.append(word)
+        for piece in re.split(r"[_\s]+", stem):
+            piece = piece.strip(".-")
+            if re.fullmatch(r"[0-9A-Za-z]+(?:[.-][0-9A-Za-z]+)+", piece) and piece not in out:
+                out.append(piece)
     return out
 
 
