@@ -178,6 +178,19 @@ def test_what_is_kept_is_what_the_diagnosis_reads_and_no_more() -> None:
     assert red.line(rows[2]).endswith(" id: 12345678 presence:") and "1001004" not in red.line(rows[2])
 
 
+def test_a_server_named_finesse_leaves_the_api_paths() -> None:
+    red = Redactor(builtin_rules(), Pseudonyms(KEY))
+    rows = ["Mar  4 14:01:00 finesse local7 2 : 6: finesse.acme.local: x",
+            "%[node=/finesse/api/User/1001003]: on finesse, finesse.acme.local"]  # fmt: skip
+    for row in rows:
+        red.learn(row)
+    red.freeze()
+    assert red.learned["finesse"] == "host"
+    host, fqdn = red.names.token("host", "finesse"), red.names.token("host", "finesse.acme.local")
+    agent = red.names.token("agent", "1001003")
+    assert red.line(rows[1]) == f"%[node=/finesse/api/User/{agent}]: on {host}, {fqdn}"
+
+
 def test_a_learned_name_agent_leaves_the_word_before_an_id() -> None:
     red = Redactor(builtin_rules(), Pseudonyms(KEY))
     rows = [
