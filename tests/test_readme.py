@@ -31,3 +31,25 @@ def test_ci_runs_the_readme_test_command() -> None:
     )
     assert test_cmd in ci
     assert "finesse-logscan analyze sample_logs/" in readme
+
+
+def test_the_rules_example_is_a_working_rules_file(tmp_path: Path) -> None:
+    """The README's --rules example parses, and does what its comments say."""
+    import re
+    import textwrap
+    import zipfile
+
+    from finesse_logscan.redact import load_rules, redact
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    (block,) = [b for b in re.findall(r"```toml\n(.*?)```", readme, re.S) if 'id = "badge"' in b]
+    rules = tmp_path / "site.toml"
+    rules.write_text(textwrap.dedent(block), encoding="utf-8")
+    log = tmp_path / "in" / "fin1" / "desktop" / "logs" / "openfire" / "debug.log"
+    log.parent.mkdir(parents=True)
+    log.write_text("2026.03.04 14:00:00 badge=B0042X\n2026.03.04 14:00:01 B0042X in TICKET-B0042X\n")
+    out = tmp_path / "r.zip"
+    redact([str(tmp_path / "in")], str(out), bytes(32), load_rules(str(rules)))
+    with zipfile.ZipFile(out) as zf:
+        text = zf.read(next(n for n in zf.namelist() if n.endswith("debug.log"))).decode()
+    assert text.count("B0042X") == 1 and "TICKET-B0042X" in text and "badge=name-" in text
