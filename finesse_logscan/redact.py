@@ -1735,17 +1735,58 @@ def check(
     paths: list[str], rules: tuple[Rule, ...] | None = None, limits: Limits | None = None
 ) -> list[Suspect]:
     """What still looks identifying in a (redacted) bundle: rule matches that are not tokens."""
-    rules = rules or builtin_rules()
+    rules = tuple(rule for rule in (rules or builtin_rules()) if rule.kind != KEEP)
     found: list[Suspect] = []
     for src in _text_sources(paths, limits or Limits(), []):
-        for no, text in enumerate(_lines(src), 1):
-            for rule in rules:
-                if rule.kind == KEEP:
-                    continue
-                for _, value in _values(rule, text):
-                    if not is_token(value) and not _harmless(rule.kind, value):
-                        found.append(Suspect(src.display, no, rule.id, value))
+        for chunk in _chunks(src):
+            found.extend(_suspects(chunk, rules, src.display))
     return found
+
+
+def _suspects(chunk: Chunk, rules: tuple[Rule, ...], display: str) -> list[Suspect]:
+    """check's finds in one block of lines, in line order, then rule order, then match order: each
+    rule run once over a clean block (as Redactor.block does: a 625 MB copy took 8 minutes line
+    by line), line by line where a match runs across a line end or a rule cannot run so."""
+    data = chunk.data
+    if chunk.lines is None and b"\r" not in data and all(rule.on_block is not None for rule in rules):
+        blob = data[:-1] if data.endswith(b"\n") else data
+        hits: list[tuple[int, int, int, str, str]] = []  # (line, rule, offset, rule id, value)
+        try:
+            for i, rule in enumerate(rules):
+                line = counted = 0
+                for spans in _spans(rule.on_block, blob):
+                    (lo, hi), (start, end) = spans[0], spans[rule.group]
+                    if blob.find(b"\n", lo, hi) >= 0:
+                        raise _Crossing
+                    if start >= end:
+                        continue
+                    if (
+                        rule.not_after
+                        and start > 0
+                        and blob[start - 1] != 10
+                        and rule.left_alone(blob, start)
+                    ):
+                        continue
+                    value = blob[start:end].decode()
+                    if rule.spares(value) or is_token(value) or _harmless(rule.kind, value):
+                        continue
+                    line += blob.count(b"\n", counted, lo)
+                    counted = lo
+                    hits.append((line, i, lo, rule.id, value))
+        except _Crossing:
+            pass
+        else:
+            hits.sort()
+            return [
+                Suspect(display, chunk.first + line, rule_id, value) for line, _, _, rule_id, value in hits
+            ]
+    return [
+        Suspect(display, line.no, rule.id, value)
+        for line in chunk.iter_lines()
+        for rule in rules
+        for _, value in _values(rule, line.text)
+        if not is_token(value) and not _harmless(rule.kind, value)
+    ]
 
 
 def _harmless(kind: str, value: str) -> bool:

@@ -875,3 +875,22 @@ def test_thousands_of_learned_values_stay_quiet_and_fast(capfd: pytest.CaptureFi
     out = red.block(data, len(some)).decode()
     assert all(f"x {red.names.token('agent', v)} y {v}x" in out for v in some[:20])
     assert "out of memory" not in capfd.readouterr().err
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from(_LINES), min_size=1, max_size=30), st.integers(1, 500))
+def test_check_finds_in_a_block_what_it_finds_line_by_line(rows: list[str], first: int) -> None:
+    """`redact --check` runs each rule once over a clean block: the same finds, in the same order
+    (line, rule, match), as each rule on each line."""
+    from finesse_logscan.redact import KEEP, _suspects
+    from finesse_logscan.textlines import Chunk, Line
+
+    rules = tuple(rule for rule in builtin_rules() if rule.kind != KEEP)
+    rows = [r for r in rows if "\r" not in r]
+    if not rows:
+        return
+    data = "".join(r + "\n" for r in rows).encode()
+    lines = [Line(first + i, r) for i, r in enumerate(rows)]
+    by_block = _suspects(Chunk(data, first, len(rows)), rules, "f")
+    by_line = _suspects(Chunk(data, first, len(rows), lines), rules, "f")
+    assert [(s.line, s.rule, s.value) for s in by_block] == [(s.line, s.rule, s.value) for s in by_line]
