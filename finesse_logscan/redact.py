@@ -1735,12 +1735,18 @@ def check(
     paths: list[str], rules: tuple[Rule, ...] | None = None, limits: Limits | None = None
 ) -> list[Suspect]:
     """What still looks identifying in a (redacted) bundle: rule matches that are not tokens."""
+    return list(iter_check(paths, rules, limits))
+
+
+def iter_check(
+    paths: list[str], rules: tuple[Rule, ...] | None = None, limits: Limits | None = None
+) -> Iterator[Suspect]:
+    """`check`'s finds one block at a time (an unredacted bundle has millions: memory must not
+    hold them all)."""
     rules = tuple(rule for rule in (rules or builtin_rules()) if rule.kind != KEEP)
-    found: list[Suspect] = []
     for src in _text_sources(paths, limits or Limits(), []):
         for chunk in _chunks(src):
-            found.extend(_suspects(chunk, rules, src.display))
-    return found
+            yield from _suspects(chunk, rules, src.display)
 
 
 def _suspects(chunk: Chunk, rules: tuple[Rule, ...], display: str) -> list[Suspect]:

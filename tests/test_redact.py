@@ -370,6 +370,11 @@ def test_check_flags_an_unredacted_bundle(tmp_path: Path, runner: CliRunner) -> 
     root = _planted_bundle(tmp_path / "in")
     result = runner.invoke(cli, ["redact", "--check", str(root)])
     assert result.exit_code == 1 and "email" in result.output and PLANTED["email"] in result.output
+    many = runner.invoke(cli, ["redact", "--check", str(SAMPLES / "two-node")])  # (counted as they come)
+    total = len(check([str(SAMPLES / "two-node")]))
+    lines = many.output.splitlines()
+    assert many.exit_code == 1 and total > 50 and len(lines) == 52
+    assert lines[-2:] == [f"... {total - 50} more", f"{total} value(s) look identifying"]
 
 
 def test_rules_are_data_and_extendable(tmp_path: Path) -> None:
