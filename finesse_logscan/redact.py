@@ -54,7 +54,7 @@ from . import workers
 from .bundle import BundleReader, SourceFile
 from .options import Limits
 from .routing import route_by_name
-from .textlines import CHUNK_BYTES, Chunk, Damage, as_utf8_stream, iter_chunks, iter_lines
+from .textlines import CHUNK_BYTES, Chunk, Damage, as_utf8_stream, iter_chunks
 from .timestamps import looks_like_openfire_stamp
 
 KINDS = ("agent", "name", "extension", "phone", "email", "host", "ip", "user_agent", "call_data")
@@ -163,12 +163,8 @@ def parse_rules(text: str, source: str = "built-in") -> tuple[Rule, ...]:
         out.append(rule)
     for i, item in enumerate(data.get("keep", []), 1):
         name = item.get("id", f"#{i}") if isinstance(item, dict) else f"#{i}"
-        try:
-            checked = re.compile(item["pattern"])
-            fast = _fast(item["pattern"].encode())
-            out.append(Rule(str(item["id"]), KEEP, checked, source=source,
-                            group=checked.groupindex.get("v", 0),
-                            on_bytes=fast or re.compile(item["pattern"].encode())))  # fmt: skip
+        try:  # (compiled together with the others: see _Keeps)
+            out.append(Rule(str(item["id"]), KEEP, re.compile(item["pattern"]), source=source))
         except (KeyError, TypeError, re.error) as exc:
             raise RedactError(f"{source}: keep {name}: {type(exc).__name__}: {exc}") from exc
     return tuple(out)
@@ -490,8 +486,8 @@ class Redactor:
         self.ruleset = rules  # as given (a worker's copy is made from it)
         self._given_rules = tuple(rule for rule in rules if rule.kind != KEEP)
         self.rules = self._given_rules  # and, once frozen, the site's host names (see freeze)
-        self.keeps = tuple(rule for rule in rules if rule.kind == KEEP)
-        self._keeps = _Keeps(self.keeps) if self.keeps else None
+        keeps = tuple(rule for rule in rules if rule.kind == KEEP)
+        self._keeps = _Keeps(keeps) if keeps else None
         self.names = names
         self.learned: dict[str, str] = {}  # value -> kind, replaced wherever it stands as a word
         self._words: Any = None  # the learned values' patterns, compiled by re (when RE2 is missing)
@@ -611,8 +607,7 @@ class Redactor:
                     text = rule.pattern.sub(lambda m, r=rule: self._swap(m, r), text)
         if self._words_bytes is not None:
             data = text.encode() if data is None else data
-            for words in self._words_bytes:
-                data = _sub_spans(words, data, self._word_spans)
+            data = self._words_over(data)
         elif self._words is not None:
             text = data.decode() if data is not None else text
             data = None
@@ -675,14 +670,19 @@ class Redactor:
         self._delta[word[1]] = self._delta.get(word[1], 0) + 1
         return data[lo:start] + word[0]
 
+    def _words_over(self, data: bytes) -> bytes:
+        """The learned words' patterns (RE2) over one line, one after the other."""
+        for words in self._words_bytes:
+            data = _sub_spans(words, data, self._word_spans)
+        return data
+
     def _word(self, m: re.Match[str]) -> str:
-        group = 1
-        value = m.group(group)
+        value = m.group(1)
         kind = self.learned.get(value)
-        if kind is None or self._kept_text(m.string, m.start(group), m.end(group)):
+        if kind is None or self._kept_text(m.string, m.start(1), m.end(1)):
             return m.group(0)
         self._delta[kind] = self._delta.get(kind, 0) + 1
-        return m.string[m.start() : m.start(group)] + self.names.token(kind, value)
+        return m.string[m.start() : m.start(1)] + self.names.token(kind, value)
 
     def _kept(self, data: bytes, lo: int, hi: int) -> bool:
         """Does data[lo:hi] (a learned word) touch what a [[keep]] entry matches near it in its
@@ -714,8 +714,7 @@ class Redactor:
         self._delta = {}
         pieces = done.split("_")
         if self._words_bytes is not None:
-            for words in self._words_bytes:
-                pieces = [_sub_spans(words, p.encode(), self._word_spans).decode() for p in pieces]
+            pieces = [self._words_over(p.encode()).decode() for p in pieces]
         else:  # pragma: no cover - RE2 ships wheels for the usual platforms
             for words_text in self._words:
                 pieces = [words_text.sub(self._word, p) for p in pieces]
@@ -1129,16 +1128,17 @@ def _line_around(blob: bytes, lo: int, hi: int) -> tuple[int, int]:
     return blob.rfind(b"\n", 0, lo) + 1, len(blob) if end < 0 else end
 
 
-def _stands(rule: Rule, blob: bytes, lo: int, hi: int, start: int, end: int) -> bool:
+def _stands(rule: Rule, blob: bytes, lo: int, hi: int, start: int, end: int, literals: bool = True) -> bool:
     """Is the value blob[start:end] of a match blob[lo:hi] of `rule`, in lines joined by line
     ends, one that running the rule on its line alone would take: not empty, in a line holding
-    one of the rule's literals (its pre-check), not left alone (`not_after`; a line's first
-    character follows nothing)? Raises _Crossing for a match across a line end."""
+    one of the rule's literals (its pre-check; not asked for with `literals` False, as
+    `_values` does not), not left alone (`not_after`; a line's first character follows nothing,
+    `unless`)? Raises _Crossing for a match across a line end."""
     if blob.find(b"\n", lo, hi) >= 0:
         raise _Crossing
     if start >= end:
         return False
-    if rule.literal_bytes and not _holds_literal(rule.literal_bytes, blob, lo, hi):
+    if literals and rule.literal_bytes and not _holds_literal(rule.literal_bytes, blob, lo, hi):
         return False
     if rule.not_after and start > 0 and blob[start - 1] != 10 and rule.left_alone(blob, start):
         return False
@@ -1245,12 +1245,6 @@ def _text_sources(
         left_out.append((display, reason))
     for err in reader.notes.errors:
         left_out.append(("", err))
-
-
-def _lines(src: SourceFile) -> Iterator[str]:
-    stream, _ = as_utf8_stream(src.stream)
-    for line in iter_lines(stream, Damage()):
-        yield line.text
 
 
 BLOCK_BYTES = CHUNK_BYTES
@@ -1762,19 +1756,10 @@ def _suspects(chunk: Chunk, rules: tuple[Rule, ...], display: str) -> list[Suspe
                 line = counted = 0
                 for spans in _spans(rule.on_block, blob):
                     (lo, hi), (start, end) = spans[0], spans[rule.group]
-                    if blob.find(b"\n", lo, hi) >= 0:
-                        raise _Crossing
-                    if start >= end:
-                        continue
-                    if (
-                        rule.not_after
-                        and start > 0
-                        and blob[start - 1] != 10
-                        and rule.left_alone(blob, start)
-                    ):
+                    if not _stands(rule, blob, lo, hi, start, end, literals=False):
                         continue
                     value = blob[start:end].decode()
-                    if rule.spares(value) or is_token(value) or _harmless(rule.kind, value):
+                    if is_token(value) or _harmless(rule.kind, value):
                         continue
                     line += blob.count(b"\n", counted, lo)
                     counted = lo

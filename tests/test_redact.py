@@ -143,15 +143,21 @@ def test_no_token_is_another_agents_real_id(tmp_path: Path) -> None:
     assert names.token("agent", "1001003") != first_choice
 
 
-def test_call_data_is_replaced_and_a_call_variables_name_is_no_persons_name() -> None:
+def _learnt(rows: list[str]) -> Redactor:
+    """A Redactor that has learnt from `rows` and is ready to redact."""
     red = Redactor(builtin_rules(), Pseudonyms(KEY))
+    for row in rows:
+        red.learn(row)
+    red.freeze()
+    return red
+
+
+def test_call_data_is_replaced_and_a_call_variables_name_is_no_persons_name() -> None:
     rows = [
         "<CallVariable><name>callVariable1</name><value>Jane Roe</value></CallVariable><name>Ann Lee</name>",
         "CTICallDeliveredEvent [callingDeviceID=6125559876, callVariable1=ACCT-99812, callVariable2=]",
     ]
-    for row in rows:
-        red.learn(row)
-    red.freeze()
+    red = _learnt(rows)
     assert "callVariable1" not in red.learned and red.learned["Ann Lee"] == "name"
     data = red.names.token("call_data", "Jane Roe")
     assert data.startswith("data-") and red.line(rows[0]) == (
@@ -167,24 +173,18 @@ def test_call_data_is_replaced_and_a_call_variables_name_is_no_persons_name() ->
 def test_what_is_kept_is_what_the_diagnosis_reads_and_no_more() -> None:
     """An agent ID learned elsewhere is replaced after 'user id:' (no session id there); the
     session id after a response's address, equal to a learned value, is kept."""
-    red = Redactor(builtin_rules(), Pseudonyms(KEY))
     rows = ["agentid=1001003 extension=12345678", "user id: 1001003, id: 1001003",
             "consumeResponse: x address: 1001004@fin1a.example.com/desktop id: 12345678 presence:"]  # fmt: skip
-    for row in rows:
-        red.learn(row)
-    red.freeze()
+    red = _learnt(rows)
     agent = red.names.token("agent", "1001003")
     assert red.line(rows[1]) == f"user id: {agent}, id: {agent}"
     assert red.line(rows[2]).endswith(" id: 12345678 presence:") and "1001004" not in red.line(rows[2])
 
 
 def test_a_server_named_finesse_leaves_the_api_paths() -> None:
-    red = Redactor(builtin_rules(), Pseudonyms(KEY))
     rows = ["Mar  4 14:01:00 finesse local7 2 : 6: finesse.acme.local: x",
             "%[node=/finesse/api/User/1001003]: on finesse, finesse.acme.local"]  # fmt: skip
-    for row in rows:
-        red.learn(row)
-    red.freeze()
+    red = _learnt(rows)
     assert red.learned["finesse"] == "host"
     host, fqdn = red.names.token("host", "finesse"), red.names.token("host", "finesse.acme.local")
     agent = red.names.token("agent", "1001003")
@@ -192,14 +192,11 @@ def test_a_server_named_finesse_leaves_the_api_paths() -> None:
 
 
 def test_a_learned_name_agent_leaves_the_word_before_an_id() -> None:
-    red = Redactor(builtin_rules(), Pseudonyms(KEY))
     rows = [
         "<firstName>Agent</firstName><loginId>1001003</loginId>",
         "Agent 1001003 unavailable; Agent smith",
     ]
-    for row in rows:
-        red.learn(row)
-    red.freeze()
+    red = _learnt(rows)
     assert red.learned["Agent"] == "name"
     token = red.names.token("agent", "1001003")
     assert red.line(rows[1]) == f"Agent {token} unavailable; {red.names.token('name', 'Agent')} smith"
