@@ -410,7 +410,7 @@ def test_a_repeated_message_is_redacted_once_and_counted_each_time(
 ) -> None:
     """Openfire repeats messages under new times: the memo gives the same text and counts as
     redacting each line, whether it holds them all or keeps being emptied."""
-    from finesse_logscan import redact as redact_module
+    from finesse_logscan.redact import redactor as redact_module
 
     monkeypatch.setattr(redact_module, "CACHE_CHARS", memo_chars)
     lines = [
@@ -587,7 +587,7 @@ def test_a_block_that_could_fill_the_memo_goes_line_by_line(monkeypatch: pytest.
     data = b"2026.03.04 08:00:01 a\n2026.03.04 08:00:01 a\n"
     lines = data.split(b"\n")[:2]
     assert red._split_at_once(data, lines) == [b"a", b"a"]
-    monkeypatch.setattr("finesse_logscan.redact.CACHE_CHARS", red._cached_chars + len(data) - 1)
+    monkeypatch.setattr("finesse_logscan.redact.redactor.CACHE_CHARS", red._cached_chars + len(data) - 1)
     assert red._split_at_once(data, lines) is None
     assert red._split_at_once(b"x\r\n", [b"x\r"]) is None  # (a CR: _split_stamp_bytes decides)
 
@@ -692,7 +692,7 @@ class _Idle(_Inline):
 
 
 def test_blocks_no_worker_begins_are_done_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from finesse_logscan import redact as redact_module
+    from finesse_logscan.redact import passes as redact_module
 
     one = tmp_path / "one.zip"
     _, names_one = redact([str(SAMPLES / "server-wide")], str(one), KEY, jobs=1)
@@ -715,7 +715,7 @@ class _Failing(_Inline):
 
 
 def test_a_block_a_worker_failed_on_is_done_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from finesse_logscan import redact as redact_module
+    from finesse_logscan.redact import passes as redact_module
 
     one = tmp_path / "one.zip"
     redact([str(SAMPLES / "server-wide")], str(one), KEY, jobs=1)
@@ -744,7 +744,7 @@ def test_a_block_whose_values_take_other_tokens_in_file_order_is_redacted_again(
     """Blocks redacted on their own (by workers) give each value its first free token among
     their own values only; in file order a value met earlier may hold it. Such a block is
     redacted again in order: the copy and the mapping are those one process writes."""
-    from finesse_logscan import redact as redact_module
+    from finesse_logscan.redact import passes as redact_module
 
     first, second = _colliding_extensions()
     lines = [f"2026.03.04 14:00:{i % 60:02d} line {i} extension={first}" for i in range(40)]
@@ -884,7 +884,8 @@ def test_thousands_of_learned_values_stay_quiet_and_fast(capfd: pytest.CaptureFi
 def test_check_finds_in_a_block_what_it_finds_line_by_line(rows: list[str], first: int) -> None:
     """`redact --check` runs each rule once over a clean block: the same finds, in the same order
     (line, rule, match), as each rule on each line."""
-    from finesse_logscan.redact import KEEP, _suspects
+    from finesse_logscan.redact import KEEP
+    from finesse_logscan.redact.check import _suspects
     from finesse_logscan.textlines import Chunk, Line
 
     rules = tuple(rule for rule in builtin_rules() if rule.kind != KEEP)
