@@ -71,6 +71,9 @@ class SourceFile:
     mtime: float | None = None  # epoch seconds, when the container records one (folder, tar)
     size: int | None = None
     mtime_local: datetime | None = None  # zip member time: wall time of the zipping machine
+    within: str = ""
+    """The archives it lies in, inside its input ('a.zip', 'fin1a/logs.zip/inner.tgz'; '' for a
+    file of a folder or of the archive given itself): `path` is inside the last of them."""
 
 
 @dataclass
@@ -238,7 +241,7 @@ class BundleReader:
                 elif not path.is_file():
                     self.notes.error(f"{raw_path}: not a regular file (device, socket or pipe)")
                 else:
-                    yield from self._from_disk(path, str(path), path.name, name)
+                    yield from self._from_disk(path, str(path), path.name, name, is_input=True)
             except DecompressionLimitError as exc:
                 self.notes.error(str(exc))
             except CORRUPT_ERRORS as exc:
@@ -269,16 +272,21 @@ class BundleReader:
                 except CORRUPT_ERRORS as exc:
                     self.notes.error(f"{display}: {_describe(exc)}")
 
-    def _from_disk(self, path: Path, display: str, rel: str, input_name: str) -> Iterator[SourceFile]:
+    def _from_disk(
+        self, path: Path, display: str, rel: str, input_name: str, is_input: bool = False
+    ) -> Iterator[SourceFile]:
         st = path.stat()
         with open(path, "rb") as fh:
             self._open = fh
             try:
                 kind = _magic(fh)
                 if kind == "zip":
-                    yield from self._zip(zipfile.ZipFile(fh), display, rel, input_name, 0)
+                    within = _members_within("", rel, is_input)
+                    yield from self._zip(zipfile.ZipFile(fh), display, rel, input_name, 0, within)
                 else:
-                    yield from self._expand(fh, display, rel, input_name, st.st_mtime, st.st_size, 0)
+                    yield from self._expand(
+                        fh, display, rel, input_name, st.st_mtime, st.st_size, 0, "", is_input
+                    )
             finally:
                 self._open = None
                 self._done += st.st_size
@@ -292,14 +300,17 @@ class BundleReader:
         mtime: float | None,
         size: int | None,
         depth: int,
+        within: str = "",
+        is_input: bool = False,
     ) -> Iterator[SourceFile]:
-        """Look at the bytes of one file and recurse into it if it is an archive."""
+        """Look at the bytes of one file and recurse into it if it is an archive (`within`: the
+        archives it lies in; `is_input`: it is an input itself)."""
         if depth > self.limits.max_depth:
             self.notes.skip(display, f"archives nested deeper than {self.limits.max_depth}")
             return
         kind = _magic(stream)
         if kind == "plain":
-            yield SourceFile(display, sanitize(rel), input_name, stream, mtime, size)
+            yield SourceFile(display, sanitize(rel), input_name, stream, mtime, size, within=within)
             return
         if kind == "zip":
             data = stream.read(self.limits.max_nested_zip_bytes + 1)
@@ -310,7 +321,7 @@ class BundleReader:
                 zf = zipfile.ZipFile(io.BytesIO(data))
             except zipfile.BadZipFile as exc:
                 raise BundleError(f"corrupt zip archive ({exc})") from exc
-            yield from self._zip(zf, display, rel, input_name, depth)
+            yield from self._zip(zf, display, rel, input_name, depth, _members_within(within, rel, is_input))
             return
         opener: Callable[[BinaryIO], BinaryIO] = {
             "gzip": _gunzip,
@@ -322,13 +333,17 @@ class BundleReader:
         if kind != "tar":
             inner = _capped(inner, self.budget, display, size, _teller(stream))
         if _magic(inner) == "tar":
-            yield from self._tar(inner, display, rel, input_name, depth)
+            yield from self._tar(
+                inner, display, rel, input_name, depth, _members_within(within, rel, is_input)
+            )
             return
         inner_rel = strip_suffix(rel, (*_COMPRESSED_SUFFIXES, ".tgz"))
-        yield from self._expand(inner, display, inner_rel, input_name, mtime, None, depth + 1)
+        yield from self._expand(
+            inner, display, inner_rel, input_name, mtime, None, depth + 1, within, is_input
+        )
 
     def _tar(
-        self, stream: BinaryIO, display: str, rel: str, input_name: str, depth: int
+        self, stream: BinaryIO, display: str, rel: str, input_name: str, depth: int, within: str
     ) -> Iterator[SourceFile]:
         count = 0
         try:
@@ -350,7 +365,14 @@ class BundleReader:
                     fh = cast(BinaryIO, io.BufferedReader(_SmallReads(fh, 1 << 18), 1 << 16))
                     try:
                         yield from self._expand(
-                            fh, mdisplay, member.name, input_name, float(member.mtime), member.size, depth + 1
+                            fh,
+                            mdisplay,
+                            member.name,
+                            input_name,
+                            float(member.mtime),
+                            member.size,
+                            depth + 1,
+                            within,
                         )
                     except DecompressionLimitError:
                         raise
@@ -366,7 +388,7 @@ class BundleReader:
             ) from exc
 
     def _zip(
-        self, zf: zipfile.ZipFile, display: str, rel: str, input_name: str, depth: int
+        self, zf: zipfile.ZipFile, display: str, rel: str, input_name: str, depth: int, within: str
     ) -> Iterator[SourceFile]:
         with contextlib.closing(zf):
             try:
@@ -393,7 +415,14 @@ class BundleReader:
                     capped = _capped(raw, self.budget, mdisplay, info.compress_size or None)  # type: ignore[arg-type]
                     try:
                         for src in self._expand(
-                            capped, mdisplay, info.filename, input_name, None, info.file_size, depth + 1
+                            capped,
+                            mdisplay,
+                            info.filename,
+                            input_name,
+                            None,
+                            info.file_size,
+                            depth + 1,
+                            within,
                         ):
                             if src.mtime is None and src.mtime_local is None:
                                 src.mtime_local = _zip_time(info)
@@ -402,6 +431,12 @@ class BundleReader:
                         raise
                     except CORRUPT_ERRORS as exc:
                         self.notes.error(f"{mdisplay}: {_describe(exc)}")
+
+
+def _members_within(within: str, rel: str, is_input: bool) -> str:
+    """Where the members of the archive at `rel` (itself within `within`) lie: in it, unless it
+    is an input (its members are the input's own files)."""
+    return within if is_input else "/".join(p for p in (within, sanitize(rel)) if p)
 
 
 def _teller(stream: BinaryIO) -> Callable[[], int] | None:

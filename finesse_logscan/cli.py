@@ -694,6 +694,7 @@ def _redact_write(
     for p in paths:
         if Path(p).is_dir() and Path(p).resolve() in out.parents:
             raise click.UsageError(f"-o {output} lies inside the input {p}: write it elsewhere")
+    red.check_input_names(paths)  # (before a key is written)
     if key_file and Path(key_file).exists():
         key = red.read_key(key_file)
     else:

@@ -106,7 +106,7 @@ def assign(files: list[Placed]) -> tuple[dict[str, tuple[str | None, str]], list
             links.setdefault(f.hints.ip, f.hints.fqdn)
     out: dict[str, tuple[str | None, str]] = {}
     warnings: list[str] = []
-    by_input: dict[str, list[Placed]] = {}
+    by_input: dict[tuple[str, str | None], list[Placed]] = {}  # (a redacted copy: one per input folder)
     for f in files:
         if f.source == PATH:
             out[f.display] = (f.node, PATH)
@@ -117,7 +117,7 @@ def assign(files: list[Placed]) -> tuple[dict[str, tuple[str | None, str]], list
                     f"kept under {f.node}"
                 )
         else:
-            by_input.setdefault(f.input_name, []).append(f)
+            by_input.setdefault((f.input_name, f.node), []).append(f)
     for group in by_input.values():
         idents = {f.display: _identity(f, links) for f in group}
         names = {i[0] for i in idents.values() if i}

@@ -49,18 +49,32 @@ def route(path: str, head: list[str]) -> Route:
 
 
 def node_from_path(path: str) -> str | None:
-    """The host folder just above the desktop/logs layout (date-like folders skipped), if any."""
+    """The host folder just above the desktop/logs layout (date-like folders skipped), if any.
+    A folder named like an archive (`bundle.zip/`) is no host: it is where an input was
+    unpacked, or a redacted copy's folder for one of its inputs (see `input_folder`)."""
     parts = [p for p in path.split("/") if p]
     for i, part in enumerate(parts[:-1]):
         if part.lower() in _LAYOUT_DIRS:
             for cand in reversed(parts[:i]):
                 if not _DATEISH.match(cand):
-                    return cand
+                    return None if _archive_name(cand) else cand
             break
     return None
+
+
+def input_folder(path: str) -> str | None:
+    """The first folder of a path when it is named like an archive: a redacted copy keeps each
+    of its inputs in a folder named as the input was (`redact a.zip b.tgz` -> `a.zip/...`,
+    `b.tgz/...`), so that folder stands for the input (as its name would, unpacked)."""
+    first, sep, _ = path.partition("/")
+    return first if sep and _archive_name(first) else None
+
+
+def _archive_name(name: str) -> bool:
+    return strip_suffix(name, ARCHIVE_SUFFIXES) != name
 
 
 def node_for(path: str, input_name: str) -> str:
     """The server a file came from: its host folder; otherwise the input's own name (archive
     suffixes removed), until its lines say better (nodes.assign)."""
-    return node_from_path(path) or strip_suffix(input_name, ARCHIVE_SUFFIXES)
+    return node_from_path(path) or strip_suffix(input_folder(path) or input_name, ARCHIVE_SUFFIXES)

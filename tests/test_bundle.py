@@ -230,6 +230,27 @@ def test_reader_streams_tar_members_without_extracting(tmp_path: Path) -> None:
     assert seen == [("a/desktop/logs/openfire/info.log", b"2026.03.04 14:00:00 Openfire stopped\n")]
 
 
+def test_each_file_says_which_archives_it_lies_in(tmp_path: Path) -> None:
+    """`within`: the archives a file lies in inside its input (its path is inside the last of
+    them); none for a folder's files, the archive given itself, or a file only gzipped."""
+    line = b"2026.03.04 14:00:00 Openfire stopped\n"
+    inner = make_zip({"x/desktop/logs/openfire/info.log": line})
+    (tmp_path / "in" / "fin1").mkdir(parents=True)
+    (tmp_path / "in" / "fin1" / "logs.zip").write_bytes(inner)
+    (tmp_path / "in" / "debug.log.1.gz").write_bytes(gzip.compress(line))
+    (tmp_path / "outer.tgz").write_bytes(make_tgz({"a.zip": inner, "b/c.tgz": make_tgz({"info.log": line})}))
+    (tmp_path / "plain.zip").write_bytes(inner)
+    paths = [str(tmp_path / name) for name in ("in", "outer.tgz", "plain.zip")]
+    got = [(s.input_name, s.within, s.path) for s in BundleReader().iter_sources(paths)]
+    assert got == [
+        ("in", "", "debug.log.1"),
+        ("in", "fin1/logs.zip", "x/desktop/logs/openfire/info.log"),
+        ("outer.tgz", "a.zip", "x/desktop/logs/openfire/info.log"),
+        ("outer.tgz", "b/c.tgz", "info.log"),
+        ("plain.zip", "", "x/desktop/logs/openfire/info.log"),
+    ]
+
+
 def test_rotated_copies_are_read_oldest_first(tmp_path: Path) -> None:
     import shutil
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import zipfile
 from concurrent.futures import Future
 from pathlib import Path
@@ -58,6 +59,77 @@ def test_same_diagnosis_on_every_sample(tmp_path: Path, bundle: str) -> None:
     # agents are named by their tokens, one to one
     assert sorted(agents_after) == sorted((t, names.token("agent", a)) for t, a in agents_before)  # type: ignore[union-attr]
     assert not {a for _, a in agents_before} & {a for _, a in agents_after}  # type: ignore[union-attr]
+
+
+def _nodes(path: list[str]) -> list[tuple[str, str, tuple[str, ...]]]:
+    r = scan(path)
+    return [(n.name, n.name_source, tuple(i.id for i in r.incidents if n.name in i.nodes)) for n in r.nodes]
+
+
+@pytest.mark.parametrize("packed", ["two inputs", "one tgz holding both"])
+def test_nodes_named_by_content_keep_their_names_as_tokens(tmp_path: Path, packed: str) -> None:
+    """Bundles zipped without their host folder (the node is named by what its lines say),
+    one holding only a web services file (its node: the server address its lines give),
+    given as two inputs or inside one tgz. The copy keeps each input, and each archive, in a
+    folder named as it was (`a.zip/...`, `outer.tgz/a.zip/...`): no two files of one name (an
+    unzip would keep one), no such folder taken for a host (a node `a.zip`), and each input's
+    files apart (two inputs: the address is not made one with the other input's host)."""
+    import io
+    import tarfile
+
+    src = SAMPLES / "two-node"
+    zips = {}
+    for zip_name, host, only in (
+        ("a.zip", "fin1a.example.com", ""),
+        ("b.zip", "fin1b.example.com", "webservices"),
+    ):
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as zf:
+            for f in sorted((src / host).rglob("*")):
+                if f.is_file() and only in str(f):
+                    zf.write(f, f.relative_to(src / host).as_posix())
+        zips[zip_name] = buf.getvalue()
+    if packed == "two inputs":
+        for name, data in zips.items():
+            (tmp_path / name).write_bytes(data)
+        inputs = [str(tmp_path / name) for name in zips]
+    else:
+        with tarfile.open(tmp_path / "outer.tgz", "w:gz") as tf:
+            for name, data in zips.items():
+                info = tarfile.TarInfo(name)
+                info.size = len(data)
+                tf.addfile(info, io.BytesIO(data))
+        inputs = [str(tmp_path / "outer.tgz")]
+    out = tmp_path / "r.zip"
+    _, names = redact(inputs, str(out), KEY)
+    with zipfile.ZipFile(out) as zf:
+        members = zf.namelist()
+    assert len(set(members)) == len(members) == 5
+    assert {m.split("/20260304141600/")[0] for m in members} == (
+        {"a.zip", "b.zip"} if packed == "two inputs" else {"outer.tgz/a.zip", "outer.tgz/b.zip"}
+    )
+    before, after = _nodes(inputs), _nodes([str(out)])
+    kinds = {"fin1a.example.com": "host", "10.10.20.12": "ip"}
+    fin1a = ("fin1a.example.com", "content: JID domain or syslog host")
+    # (within one input an address no line links to a host name is the one named host's)
+    assert sorted(n[:2] for n in before) == (
+        [("10.10.20.12", "content: server address"), fin1a] if packed == "two inputs" else [fin1a]
+    )
+    assert sorted(after) == sorted(
+        (names.token(kinds[name], name), source, incidents) for name, source, incidents in before
+    )
+
+
+def test_two_inputs_of_one_name_are_refused_before_anything_is_written(tmp_path: Path) -> None:
+    for folder in ("x", "y"):
+        shutil.copytree(SAMPLES / "client-side", tmp_path / folder / "bundle")
+    out = tmp_path / "out" / "r.zip"
+    out.parent.mkdir()
+    result = CliRunner().invoke(
+        cli, ["redact", str(tmp_path / "x" / "bundle"), str(tmp_path / "y" / "bundle"), "-o", str(out)]
+    )
+    assert result.exit_code == 2 and "two inputs are named bundle" in result.output
+    assert list(out.parent.iterdir()) == []  # no copy, no key, no mapping
 
 
 def test_learned_values_that_look_like_times_or_counts_leave_them_alone(tmp_path: Path) -> None:

@@ -96,3 +96,16 @@ def test_path_and_content_that_disagree_are_warned(tmp_path: Path) -> None:
     assert any(
         "lies under node fin1a.example.com but its lines name fin1b.example.com" in w for w in report.warnings
     )
+
+
+def test_a_folder_named_like_an_archive_is_no_host() -> None:
+    """A host folder names the node; a folder named like an archive is where an input was (a
+    redacted copy keeps each input so): it stands for the input's name, not a host's."""
+    from finesse_logscan.routing import node_for, node_from_path
+
+    layout = "20260304141600/activelog/desktop/logs/openfire/debug.log"
+    assert node_from_path(f"fin1a.example.com/{layout}") == "fin1a.example.com"
+    assert node_from_path(f"a.zip/{layout}") is None and node_from_path(f"b.tar.gz/{layout}") is None
+    assert node_for(f"a.zip/{layout}", "r.zip") == "a" and node_for(f"b.tar.gz/{layout}", "r.zip") == "b"
+    assert node_for(f"a.zip/fin1a.example.com/{layout}", "r.zip") == "fin1a.example.com"
+    assert node_for(layout, "bundle.tgz") == "bundle" and node_for("a.zip", "r.zip") == "r"

@@ -21,7 +21,7 @@ from ..routing import route_by_name
 from ..textlines import CHUNK_BYTES, Chunk, Damage, as_utf8_stream, iter_chunks
 from .archive import _ZipWriter
 from .redactor import Redactor
-from .rules import Rule, builtin_rules
+from .rules import RedactError, Rule, builtin_rules
 from .tokens import Pseudonyms
 
 
@@ -45,6 +45,7 @@ def redact(
     """Write the redacted copy of `paths` to the zip `out`; return what was done and the
     pseudonyms (for the mapping file). With `jobs` > 1, files are learnt from in worker
     processes too (the same values and kinds as one process learns)."""
+    check_input_names(paths)
     limits = limits or Limits()
     names = Pseudonyms(key)
     red = Redactor(rules or builtin_rules(), names)
@@ -55,7 +56,7 @@ def redact(
     ticking = learning.ticking(reader, paths) if learning is not None else _chunks
     with _Learning(learner, jobs) as learnt:
         for src in _text_sources(paths, limits, [], reader=reader):
-            learnt.name(src.path)
+            learnt.name(_member_name(src))
             _blocks(ticking(src), learnt)
         learnt.finish()
     red.learned = learner.learned
@@ -67,14 +68,12 @@ def redact(
     try:
         with writer as zf, _Writing(red, jobs, zf) as written:
             for src in _text_sources(paths, limits, result.left_out, dumps, reader):  # pass 2: write
-                written.name(f"{src.input_name}/{src.path}")
+                written.name(_member_name(src))
                 result.lines += _blocks(writing(src), written)
                 result.files += 1
             written.finish()
             for dump in dumps:  # the name (and, from a zip, the time) is what the diagnosis reads
-                zf.empty(
-                    zipfile.ZipInfo(red.path(f"{dump.input_name}/{dump.path}"), date_time=_zip_time(dump))
-                )
+                zf.empty(zipfile.ZipInfo(red.path(_member_name(dump)), date_time=_zip_time(dump)))
     except BaseException:  # an error, Ctrl-C: no half-written copy is left to be shared by mistake
         with contextlib.suppress(OSError):
             Path(out).unlink()
@@ -114,6 +113,17 @@ BLOCK_BYTES = CHUNK_BYTES
 def _chunks(src: SourceFile) -> Iterator[Chunk]:
     stream, _ = as_utf8_stream(src.stream)
     return iter_chunks(stream, Damage(), size=BLOCK_BYTES)
+
+
+def check_input_names(paths: list[str]) -> None:
+    """Raise RedactError when two inputs have one name: the copy keeps each input's files in a
+    folder of its name (see _member_name), where they would be mixed."""
+    given = [Path(p).name or str(Path(p)) for p in paths]
+    twice = sorted({name for name in given if given.count(name) > 1})
+    if twice:
+        raise RedactError(
+            f"two inputs are named {twice[0]}: the copy keeps each input in a folder of its name; rename one"
+        )
 
 
 def _blocks(chunks: Iterable[Chunk], ordered: _InOrder) -> int:
@@ -405,6 +415,13 @@ class _Writing(_InOrder):
                     self.known[(kind, value)] = right
                     if token in taken:
                         self.known[taken[token]] = token
+
+
+def _member_name(src: SourceFile) -> str:
+    """A file's name in the copy (before it is redacted): under a folder named as its input was
+    (inputs stay apart), then one named as each archive it lay in (two nested archives'
+    members of one name stay apart; `analyze` takes neither for a host folder)."""
+    return "/".join(part for part in (src.input_name, src.within, src.path) if part)
 
 
 def _zip_time(src: SourceFile) -> tuple[int, int, int, int, int, int]:
