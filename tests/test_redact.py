@@ -120,6 +120,19 @@ def test_nodes_named_by_content_keep_their_names_as_tokens(tmp_path: Path, packe
     )
 
 
+def test_a_file_given_alone_is_that_file_at_the_top_of_the_copy(tmp_path: Path) -> None:
+    import gzip
+
+    (debug,) = (SAMPLES / "client-side").rglob("debug.log")
+    (info,) = (SAMPLES / "client-side").rglob("info.log")
+    shutil.copy(debug, tmp_path / "debug.log")
+    (tmp_path / "info.log.1.gz").write_bytes(gzip.compress(info.read_bytes()))
+    out = tmp_path / "r.zip"
+    redact([str(tmp_path / "debug.log"), str(tmp_path / "info.log.1.gz")], str(out), KEY)
+    with zipfile.ZipFile(out) as zf:
+        assert zf.namelist() == ["debug.log", "info.log.1"]
+
+
 def test_two_inputs_of_one_name_are_refused_before_anything_is_written(tmp_path: Path) -> None:
     for folder in ("x", "y"):
         shutil.copytree(SAMPLES / "client-side", tmp_path / folder / "bundle")
@@ -130,6 +143,10 @@ def test_two_inputs_of_one_name_are_refused_before_anything_is_written(tmp_path:
     )
     assert result.exit_code == 2 and "two inputs are named bundle" in result.output
     assert list(out.parent.iterdir()) == []  # no copy, no key, no mapping
+    (tmp_path / "debug.log").write_text("x\n")
+    (tmp_path / "debug.log.gz").write_bytes(b"")
+    with pytest.raises(RedactError, match=r"named debug\.log"):  # (both would be the copy's debug.log)
+        redact([str(tmp_path / "debug.log"), str(tmp_path / "debug.log.gz")], str(out), KEY)
 
 
 def test_learned_values_that_look_like_times_or_counts_leave_them_alone(tmp_path: Path) -> None:
@@ -373,6 +390,71 @@ def test_nothing_identifying_survives(tmp_path: Path) -> None:
     assert any("hprof" in d for d, _ in result.left_out)
     assert check([str(out)]) == []
     assert {s.rule for s in check([str(root)])} >= {"person-name", "email", "ipv4", "user-agent"}
+
+
+def test_files_that_are_not_text_are_left_out_and_checked_as_such(tmp_path: Path) -> None:
+    """A packet capture, an image or macOS's `._` file beside the logs holds addresses and
+    names in raw bytes that no rule can find: left out (noted), never copied garbled. A text
+    file of no family is redacted; a log with binary junk at its start stays a log (copied
+    line for line, as analyze reads it). `redact --check` names the binary files (exit 1)."""
+    root = tmp_path / "in"
+    shutil.copytree(SAMPLES / "client-side", root)
+    (debug,) = root.rglob("debug.log")
+    logs = debug.parent.parent
+    capture = b"\xd4\xc3\xb2\xa1\x02\x00\x04\x00" + bytes([10, 1, 2, 3]) * 64 + b"1001003\x00" * 8
+    (logs / "capture.pcap").write_bytes(capture)
+    (logs / "screen.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    (logs / "openfire" / "._debug.log").write_bytes(b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        ")
+    (logs / "notes.txt").write_text("agent 1001003 at 10.10.20.11 called twice\n", encoding="utf-8")
+    (logs / "openfire" / "warn.log").write_bytes(b"\x00" * 600 + b"\n" + debug.read_bytes()[:2000])
+    out = tmp_path / "r.zip"
+    result, names = redact([str(root)], str(out), KEY)
+    with zipfile.ZipFile(out) as zf:
+        members = {n.rsplit("/", 1)[-1]: zf.read(n) for n in zf.namelist()}
+    assert not {"capture.pcap", "screen.png", "._debug.log"} & set(members)
+    assert sorted(d.rsplit("/", 1)[-1] for d, r in result.left_out if r.startswith("not text")) == [
+        "._debug.log",
+        "capture.pcap",
+        "screen.png",
+    ]
+    token = names.token("agent", "1001003")
+    assert (
+        members["notes.txt"] == f"agent {token} at {names.token('ip', '10.10.20.11')} called twice\n".encode()
+    )
+    assert len(members["warn.log"].splitlines()) == len(
+        (logs / "openfire" / "warn.log").read_bytes().splitlines()
+    )
+    not_text = [s for s in check([str(root)]) if s.rule == "not-text"]
+    assert sorted(s.file.rsplit("/", 1)[-1] for s in not_text) == [
+        "._debug.log",
+        "capture.pcap",
+        "screen.png",
+    ]
+    assert check([str(out)]) == []
+
+
+@pytest.mark.parametrize(
+    ("head", "path", "binary"),
+    [
+        (bytes(range(256)) * 4, "logs/capture.pcap", True),
+        (b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X", "logs/openfire/._debug.log", True),
+        (bytes(range(256)) * 4, "logs/openfire/debug.log", False),  # named as a log: a damaged log
+        (bytes(range(256)) * 4, "logs/x/Desktop-webservices.2026-03-04T14-00-00.500.log", False),
+        (
+            b"\x00" * 64 + b"\n2026.03.04 14:00:07 chain=null\n",
+            "logs/openfire/unnamed",
+            False,
+        ),  # read as a log
+        ("caf\u00e9 notes\tok\r\n\x1b[32mcolour\x1b[0m\n".encode("cp1252"), "notes.csv", False),
+        ("\ufeffMozilla/5.0 (Windows)\r\n".encode("utf-16"), "a.dat", False),  # UTF-16 text
+        (b"", "empty.bin", False),
+        (b"a\x01b\x02c" + b"x" * 40, "odd.bin", True),  # more than 2 % control bytes
+    ],
+)
+def test_what_is_not_text(head: bytes, path: str, binary: bool) -> None:
+    from finesse_logscan.redact.passes import not_text
+
+    assert not_text(head, path) is binary
 
 
 def test_same_layout_and_line_counts_and_input_untouched(tmp_path: Path) -> None:

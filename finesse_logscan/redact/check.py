@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from ..options import Limits
 from ..textlines import Chunk
 from .matching import _Crossing, _spans, _stands, _values
-from .passes import _chunks, _text_sources
+from .passes import NOT_TEXT, _chunks, _text_sources
 from .rules import KEEP, Rule, builtin_rules
 from .tokens import is_token
 
@@ -34,9 +34,13 @@ def iter_check(
     """`check`'s finds one block at a time (an unredacted bundle has millions: memory must not
     hold them all)."""
     rules = tuple(rule for rule in (rules or builtin_rules()) if rule.kind != KEEP)
-    for src in _text_sources(paths, limits or Limits(), []):
+    left_out: list[tuple[str, str]] = []
+    for src in _text_sources(paths, limits or Limits(), left_out):
         for chunk in _chunks(src):
             yield from _suspects(chunk, rules, src.display)
+    for display, reason in left_out:  # (binary: it may hold anything, and cannot be checked)
+        if reason == NOT_TEXT:
+            yield Suspect(display, 0, "not-text", "binary content, not checked")
 
 
 def _suspects(chunk: Chunk, rules: tuple[Rule, ...], display: str) -> list[Suspect]:

@@ -4,7 +4,9 @@ processes with its effects in file order, so the copy and the mapping do not dep
 from __future__ import annotations
 
 import contextlib
+import io
 import os
+import re
 import tempfile
 import zipfile
 from collections import deque
@@ -15,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from .. import workers
-from ..bundle import BundleReader, SourceFile
+from ..bundle import ARCHIVE_SUFFIXES, BundleReader, SourceFile, strip_suffix
 from ..options import Limits
-from ..routing import route_by_name
+from ..routing import SNIFF_LINES, route, route_by_name
 from ..textlines import CHUNK_BYTES, Chunk, Damage, as_utf8_stream, iter_chunks
 from .archive import _ZipWriter
 from .redactor import Redactor
@@ -89,7 +91,9 @@ def _text_sources(
     dumps: list[SourceFile] | None = None,
     reader: BundleReader | None = None,
 ) -> Iterator[SourceFile]:
-    """Every text file of the inputs (valid until the iterator moves on); dumps go to `dumps`."""
+    """Every text file of the inputs (valid until the iterator moves on); dumps go to `dumps`;
+    files of no log family that are not text (a capture, an image, macOS's ._ files) are left
+    out, noted in `left_out` with NOT_TEXT: their bytes cannot be redacted as lines."""
     reader = reader or BundleReader(limits)
     for src in reader.iter_sources(paths):
         if route_by_name(src.path) is not None:
@@ -99,11 +103,61 @@ def _text_sources(
             if dumps is not None:
                 dumps.append(src)
             continue
+        head = src.stream.read(SNIFF_BYTES)
+        if not_text(head, src.path):
+            left_out.append((src.display, NOT_TEXT))
+            continue
+        src.stream = io.BufferedReader(_Prefixed(head, src.stream))
         yield src
     for display, reason in reader.notes.skipped:
         left_out.append((display, reason))
     for err in reader.notes.errors:
         left_out.append(("", err))
+
+
+SNIFF_BYTES = 8192
+NOT_TEXT = "not text: its bytes are left out (they cannot be redacted as lines)"
+
+
+def not_text(head: bytes, path: str) -> bool:
+    """Is a file that starts with `head` binary: neither named nor read as a log (a log with
+    junk in it, even at its start, is still a log: its lines are copied, as analyze reads
+    them), no UTF-16 text, and holding a NUL or more than 2 % other control bytes (text has
+    tabs, line ends and ANSI colours, little else)? macOS's `._` files are never logs."""
+    name = path.rsplit("/", 1)[-1]
+    if not head or head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return False
+    if _LOG_NAME.search(name) and not name.startswith("._"):
+        return False
+    lines = head.decode("utf-8", "replace").splitlines()[:SNIFF_LINES]
+    if route(path, lines).parser is not None:
+        return False
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
+    return b"\0" in head or controls > len(head) // 50
+
+
+_LOG_NAME = re.compile(r"(?i)\.(?:log|txt|out)(?:[._-]?\d+)?$|syslog")
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 27)) + b"\x7f"
+
+
+class _Prefixed(io.RawIOBase):
+    """The bytes already read from a stream (`head`), then the rest of it."""
+
+    def __init__(self, head: bytes, rest: Any) -> None:
+        self._head, self._rest = head, rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        if self._head:
+            n = min(len(b), len(self._head))
+            b[:n] = self._head[:n]
+            self._head = self._head[n:]
+            return n
+        data = self._rest.read(len(b))
+        b[: len(data)] = data
+        return len(data)
 
 
 BLOCK_BYTES = CHUNK_BYTES
@@ -118,8 +172,8 @@ def _chunks(src: SourceFile) -> Iterator[Chunk]:
 def check_input_names(paths: list[str]) -> None:
     """Raise RedactError when two inputs have one name: the copy keeps each input's files in a
     folder of its name (see _member_name), where they would be mixed."""
-    given = [Path(p).name or str(Path(p)) for p in paths]
-    twice = sorted({name for name in given if given.count(name) > 1})
+    given = [strip_suffix(Path(p).name or str(Path(p)), ARCHIVE_SUFFIXES) for p in paths]
+    twice = sorted({name for name in given if given.count(name) > 1})  # (debug.log, debug.log.gz: one name)
     if twice:
         raise RedactError(
             f"two inputs are named {twice[0]}: the copy keeps each input in a folder of its name; rename one"
@@ -420,7 +474,10 @@ class _Writing(_InOrder):
 def _member_name(src: SourceFile) -> str:
     """A file's name in the copy (before it is redacted): under a folder named as its input was
     (inputs stay apart), then one named as each archive it lay in (two nested archives'
-    members of one name stay apart; `analyze` takes neither for a host folder)."""
+    members of one name stay apart; `analyze` takes neither for a host folder). A file given
+    as an input (`debug.log`, `debug.log.1.gz`) is that file alone, at the top."""
+    if not src.within and src.path in (src.input_name, strip_suffix(src.input_name, ARCHIVE_SUFFIXES)):
+        return src.path
     return "/".join(part for part in (src.input_name, src.within, src.path) if part)
 
 
