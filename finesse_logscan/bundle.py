@@ -90,6 +90,16 @@ class InputNotes:
         self.errors.append(message)
 
 
+MACOS_METADATA = "macOS metadata (__MACOSX/, ._ file): not a log"
+
+
+def macos_metadata(path: str) -> bool:
+    """Finder's AppleDouble companions: `__MACOSX/...` members of a zip made on a Mac, and `._`
+    files (resource forks and extended attributes) beside each file, unpacked elsewhere."""
+    parts = path.replace("\\", "/").split("/")
+    return parts[-1].startswith("._") or "__MACOSX" in parts[:-1]
+
+
 def sanitize(name: str) -> str:
     """Member names as they may be shown: control characters replaced, no leading '/' or '..'."""
     clean = "".join("?" if (ord(c) < 32 or ord(c) == 127) else c for c in name)
@@ -254,6 +264,9 @@ class BundleReader:
                 full = Path(dirpath) / fn
                 rel = full.relative_to(root).as_posix()
                 display = f"{root.as_posix().rstrip('/')}/{sanitize(rel)}"
+                if macos_metadata(rel):
+                    self.notes.skip(display, MACOS_METADATA)
+                    continue
                 try:
                     st = full.lstat()
                 except OSError as exc:
@@ -353,6 +366,9 @@ class BundleReader:
                     mdisplay = f"{display}!{sanitize(member.name)}"
                     if member.isdir():
                         continue
+                    if macos_metadata(member.name):
+                        self.notes.skip(mdisplay, MACOS_METADATA)
+                        continue
                     if member.issym() or member.islnk():
                         self.notes.skip(mdisplay, "link member in archive (not followed)")
                         continue
@@ -398,6 +414,9 @@ class BundleReader:
             for info in sorted(infos, key=lambda i: read_order(i.filename)):
                 mdisplay = f"{display}!{sanitize(info.filename)}"
                 if info.is_dir():
+                    continue
+                if macos_metadata(info.filename):
+                    self.notes.skip(mdisplay, MACOS_METADATA)
                     continue
                 mode = info.external_attr >> 16
                 if stat.S_ISLNK(mode):

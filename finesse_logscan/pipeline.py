@@ -14,7 +14,7 @@ from typing import Any
 
 from . import __version__, nodes, signatures, workers
 from .agents import reconcile_client_agents
-from .bundle import CORRUPT_ERRORS, BundleReader, DecompressionLimitError, SourceFile
+from .bundle import CORRUPT_ERRORS, MACOS_METADATA, BundleReader, DecompressionLimitError, SourceFile
 from .classification import classify
 from .detectors import DETECTORS, Findings
 from .event import Event, Kind
@@ -464,8 +464,14 @@ def _warnings(
     copies: _Copies,
 ) -> list[Note]:
     out = [Note("read-error", e) for e in reader.notes.errors]
+    metadata = 0
     for display, reason in reader.notes.skipped:
-        out.append(Note("skipped", reason, display))
+        if reason == MACOS_METADATA:  # (one per file zipped on a Mac: told once)
+            metadata += 1
+        else:
+            out.append(Note("skipped", reason, display))
+    if metadata:
+        out.append(Note("skipped", f"{metadata} file(s) of {MACOS_METADATA}"))
     for f in files:
         if f.skipped is not None:
             out.append(Note("skipped", f.skipped, f.path))

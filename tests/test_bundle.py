@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from finesse_logscan import ScanOptions, scan
-from finesse_logscan.bundle import BundleReader
+from finesse_logscan.bundle import MACOS_METADATA, BundleReader
 from finesse_logscan.cli import cli
 from finesse_logscan.options import Limits
 
@@ -249,6 +249,27 @@ def test_each_file_says_which_archives_it_lies_in(tmp_path: Path) -> None:
         ("outer.tgz", "b/c.tgz", "info.log"),
         ("plain.zip", "", "x/desktop/logs/openfire/info.log"),
     ]
+
+
+def test_macos_metadata_is_skipped_and_told_once(tmp_path: Path) -> None:
+    """A zip made by macOS's Finder holds a `__MACOSX/.../._name` companion for each file (and
+    unpacked on a Mac, a folder has `._name` files): binary metadata, no log. They are skipped,
+    told in one note (not one caveat per file), and the diagnosis is the bundle's own."""
+    src = bundle(tmp_path)
+    members = files_under(src)
+    apple = b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        \x00\x02com.apple.quarantine"
+    for name in list(members):
+        folder, _, base = name.rpartition("/")
+        members[f"__MACOSX/{folder}/._{base}"] = apple
+    (tmp_path / "mac.zip").write_bytes(make_zip(members))
+    for f in list(src.rglob("*.log")):
+        (f.parent / f"._{f.name}").write_bytes(apple)
+    for path in (tmp_path / "mac.zip", src):
+        r = scan([str(path)])
+        assert summary([str(path)]) == summary([str(bundle(tmp_path / "plain"))])
+        told = [w for w in r.warnings if "macOS" in w]
+        assert told == [f"{len(files_under(tmp_path / 'plain' / 'src'))} file(s) of {MACOS_METADATA}"]
+        assert not any("/._" in w or "!__MACOSX" in w for w in r.warnings)  # (no note per file)
 
 
 def test_rotated_copies_are_read_oldest_first(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from ..bundle import MACOS_METADATA
 from ..options import Limits
 from ..textlines import Chunk
 from .matching import _Crossing, _spans, _stands, _values
@@ -39,7 +40,7 @@ def iter_check(
         for chunk in _chunks(src):
             yield from _suspects(chunk, rules, src.display)
     for display, reason in left_out:  # (binary: it may hold anything, and cannot be checked)
-        if reason == NOT_TEXT:
+        if reason in (NOT_TEXT, MACOS_METADATA):
             yield Suspect(display, 0, "not-text", "binary content, not checked")
 
 
