@@ -215,8 +215,8 @@ def _read_source(
     (nodes.assign); the UTC offsets its lines carry are handed back for that node. None when
     the file is parsed by a worker (workers.py): its result goes to `finished`, in file order
     within its family."""
-    node: str | None = node_for(src.path, src.input_name)
-    source = nodes.PATH if node_from_path(src.path) else nodes.INPUT
+    node: str | None = node_for(src.path, src.input_name, src.within)
+    source = nodes.PATH if node_from_path(f"{src.within}/{src.path}") else nodes.INPUT
     copies.displays[fid] = src.display
     by_name = route_by_name(src.path)
     if by_name is not None:  # a dump: the name says what it is; the content is never read

@@ -50,14 +50,14 @@ def route(path: str, head: list[str]) -> Route:
 
 def node_from_path(path: str) -> str | None:
     """The host folder just above the desktop/logs layout (date-like folders skipped), if any.
-    A folder named like an archive (`bundle.zip/`) is no host: it is where an input was
-    unpacked, or a redacted copy's folder for one of its inputs (see `input_folder`)."""
+    A folder named like an archive (`bundle.zip/`, an archive the file lay in, or a redacted
+    copy's folder for one of its inputs: see `input_folder`) is no host: passed over too."""
     parts = [p for p in path.split("/") if p]
     for i, part in enumerate(parts[:-1]):
         if part.lower() in _LAYOUT_DIRS:
             for cand in reversed(parts[:i]):
-                if not _DATEISH.match(cand):
-                    return None if _archive_name(cand) else cand
+                if not _DATEISH.match(cand) and not _archive_name(cand):
+                    return cand
             break
     return None
 
@@ -74,7 +74,9 @@ def _archive_name(name: str) -> bool:
     return strip_suffix(name, ARCHIVE_SUFFIXES) != name
 
 
-def node_for(path: str, input_name: str) -> str:
-    """The server a file came from: its host folder; otherwise the input's own name (archive
-    suffixes removed), until its lines say better (nodes.assign)."""
-    return node_from_path(path) or strip_suffix(input_folder(path) or input_name, ARCHIVE_SUFFIXES)
+def node_for(path: str, input_name: str, within: str = "") -> str:
+    """The server a file came from: its host folder (above the archives it lay in, if any:
+    `fin1a.example.com/logs.zip` holding `activelog/...`); otherwise the input's own name
+    (archive suffixes removed), until its lines say better (nodes.assign)."""
+    host = node_from_path(f"{within}/{path}" if within else path)
+    return host or strip_suffix(input_folder(path) or input_name, ARCHIVE_SUFFIXES)

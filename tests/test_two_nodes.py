@@ -109,3 +109,28 @@ def test_a_folder_named_like_an_archive_is_no_host() -> None:
     assert node_for(f"a.zip/{layout}", "r.zip") == "a" and node_for(f"b.tar.gz/{layout}", "r.zip") == "b"
     assert node_for(f"a.zip/fin1a.example.com/{layout}", "r.zip") == "fin1a.example.com"
     assert node_for(layout, "bundle.tgz") == "bundle" and node_for("a.zip", "r.zip") == "r"
+    # a host folder above the archive a file lay in names its node; the archive does not
+    assert node_for(layout, "in", within="fin1b.example.com/logs.zip") == "fin1b.example.com"
+    assert node_for("debug.log.1", "in", within=f"fin1b/{layout}.1.zip") == "fin1b"
+    assert node_for(layout, "outer.tgz", within="a.zip") == "outer"
+
+
+def test_logs_zipped_inside_a_host_folder_belong_to_that_host(tmp_path: Path) -> None:
+    """fin1b's logs zipped inside its host folder (and a rotated debug log zipped on its own):
+    the host folder above the archive names the node, as for the files beside it."""
+    import zipfile
+
+    root = tmp_path / "in"
+    shutil.copytree(TWO / "fin1a.example.com", root / "fin1a.example.com")
+    host = TWO / "fin1b.example.com"
+    (root / "fin1b.example.com").mkdir()
+    with zipfile.ZipFile(root / "fin1b.example.com" / "logs.zip", "w") as zf:
+        for f in sorted(host.rglob("*")):
+            if f.is_file():
+                zf.write(f, f.relative_to(host).as_posix())
+    report = scan([str(root)])
+    assert [(n.name, n.name_source) for n in report.nodes] == [
+        ("fin1a.example.com", "path"),
+        ("fin1b.example.com", "path"),
+    ]
+    assert _outcomes(report) == _outcomes(scan([str(TWO)]))
