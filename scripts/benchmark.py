@@ -2,8 +2,8 @@
 """Measure speed and peak memory on bundles shaped like a busy node's (speed is measured here,
 never asserted in a test).
 
-    python scripts/benchmark.py                      # 125 and 500 agents, 4 hours each
-    python scripts/benchmark.py --agents 125 --hours 1 --out /tmp/bench
+    .venv/bin/python scripts/benchmark.py            # 125 and 500 agents, 4 hours each
+    .venv/bin/python scripts/benchmark.py --agents 125 --hours 1 --out /tmp/bench
 
 For each size it writes the bundle (scripts/make_sample_logs.py --scale: per BOSH poll a dozen
 openfire lines of Jetty noise, web services with long XML payloads in 25 MB rotated files,
@@ -62,6 +62,11 @@ def main() -> None:
     ap.add_argument("--tool", default=str(Path(sys.executable).parent / "finesse-logscan"))
     ap.add_argument("--redact", action="store_true", help="also time `redact` of the folder")
     args = ap.parse_args()
+    if not os.access(args.tool, os.X_OK):  # (run with the project's venv python, or give --tool)
+        raise SystemExit(
+            f"{args.tool}: not found; run this with the Python finesse-logscan is installed for "
+            "(e.g. .venv/bin/python scripts/benchmark.py) or give --tool PATH"
+        )
     args.out.mkdir(parents=True, exist_ok=True)
     rows = []
     redacted = []
