@@ -100,6 +100,17 @@ def macos_metadata(path: str) -> bool:
     return parts[-1].startswith("._") or "__MACOSX" in parts[:-1]
 
 
+def input_name(path: Path) -> str:
+    """What an input is called (its files' `input_name`): its base name, or for `.` and `..`
+    the name of the folder they stand for."""
+    if path.name not in ("", ".", ".."):
+        return path.name
+    try:
+        return path.resolve().name or str(path)
+    except OSError:
+        return str(path)
+
+
 def sanitize(name: str) -> str:
     """Member names as they may be shown: control characters replaced, no leading '/' or '..'."""
     clean = "".join("?" if (ord(c) < 32 or ord(c) == 127) else c for c in name)
@@ -241,7 +252,7 @@ class BundleReader:
     def iter_sources(self, paths: list[str]) -> Iterator[SourceFile]:
         for raw_path in paths:
             path = Path(raw_path)
-            name = path.name or str(path)
+            name = input_name(path)
             try:
                 if not path.exists() and not path.is_symlink():
                     self.notes.error(f"{raw_path}: no such file or directory")

@@ -133,6 +133,16 @@ def test_a_file_given_alone_is_that_file_at_the_top_of_the_copy(tmp_path: Path) 
         assert zf.namelist() == ["debug.log", "info.log.1"]
 
 
+def test_the_current_folder_given_as_dot_is_named_as_the_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copytree(SAMPLES / "client-side", tmp_path / "site-bundle")
+    monkeypatch.chdir(tmp_path / "site-bundle")
+    redact(["."], str(tmp_path / "r.zip"), KEY)
+    with zipfile.ZipFile(tmp_path / "r.zip") as zf:
+        assert {n.split("/", 1)[0] for n in zf.namelist()} == {"site-bundle"}  # (not './...')
+
+
 def test_two_inputs_of_one_name_are_refused_before_anything_is_written(tmp_path: Path) -> None:
     for folder in ("x", "y"):
         shutil.copytree(SAMPLES / "client-side", tmp_path / folder / "bundle")

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import workers
-from ..bundle import ARCHIVE_SUFFIXES, BundleReader, SourceFile, strip_suffix
+from ..bundle import ARCHIVE_SUFFIXES, BundleReader, SourceFile, input_name, strip_suffix
 from ..options import Limits
 from ..routing import SNIFF_LINES, route, route_by_name
 from ..textlines import CHUNK_BYTES, Chunk, Damage, as_utf8_stream, iter_chunks
@@ -172,7 +172,7 @@ def _chunks(src: SourceFile) -> Iterator[Chunk]:
 def check_input_names(paths: list[str]) -> None:
     """Raise RedactError when two inputs have one name: the copy keeps each input's files in a
     folder of its name (see _member_name), where they would be mixed."""
-    given = [strip_suffix(Path(p).name or str(Path(p)), ARCHIVE_SUFFIXES) for p in paths]
+    given = [strip_suffix(input_name(Path(p)), ARCHIVE_SUFFIXES) for p in paths]
     twice = sorted({name for name in given if given.count(name) > 1})  # (debug.log, debug.log.gz: one name)
     if twice:
         raise RedactError(
