@@ -730,7 +730,10 @@ def main() -> None:
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     try:
         code = cli.main(standalone_mode=False)
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as exc:
+        if isinstance(exc.__cause__, EOFError):  # (click turns an EOFError into Abort: not a Ctrl-C)
+            click.echo(f"Error: input ended early: {exc.__cause__}", err=True)
+            sys.exit(ExitStatus.ERROR)
         click.echo("interrupted", err=True)
         sys.exit(INTERRUPTED)
     except KeyboardInterrupt:

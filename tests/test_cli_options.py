@@ -237,6 +237,24 @@ def test_ctrl_c_exits_130_with_one_line(
     assert "interrupted" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
 
 
+def test_an_input_that_ends_early_is_an_error_not_an_interruption(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], in_root: Path
+) -> None:
+    """click turns an EOFError into the Abort a Ctrl-C gives: one that escapes (a cut stream
+    no reader caught) is told as the error it is, exit 2, not 'interrupted'."""
+
+    def cut(*args: object, **kw: object) -> None:
+        raise EOFError("Compressed file ended before the end-of-stream marker was reached")
+
+    monkeypatch.setattr("finesse_logscan.pipeline.scan", cut)
+    monkeypatch.setattr(sys, "argv", ["finesse-logscan", "analyze", "sample_logs/client-side"])
+    with pytest.raises(SystemExit) as exc:
+        cli_module.main()
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "ended early" in err and "interrupted" not in err and "Traceback" not in err
+
+
 def test_a_closed_pipe_ends_quietly(in_root: Path) -> None:
     proc = subprocess.run(
         f"{sys.executable} -m finesse_logscan analyze sample_logs/server-wide --width 40 | head -n 1",

@@ -469,6 +469,33 @@ def test_what_is_not_text(head: bytes, path: str, binary: bool) -> None:
     assert not_text(head, path) is binary
 
 
+def test_a_cut_gz_is_copied_as_far_as_it_reads_and_noted(tmp_path: Path, runner: CliRunner) -> None:
+    """A rotated log whose .gz was cut short: the copy holds the lines read before the damage
+    (as analyze reads them), a note says where reading stopped, and the rest of the bundle is
+    redacted (it ended the run as 'interrupted', exit 130: click takes an EOFError for Ctrl-C)."""
+    import gzip
+
+    root = tmp_path / "in"
+    shutil.copytree(SAMPLES / "client-side", root)
+    (debug,) = root.rglob("debug.log")
+    text = debug.read_bytes()
+    small = gzip.compress(text[:50_000])
+    (debug.parent / "debug.log.2.gz").write_bytes(small[: len(small) // 2])  # (cut in its first block)
+    whole = gzip.compress(text * 20)  # (cut after its second block: two blocks read)
+    (debug.parent / "debug.log.1.gz").write_bytes(whole[: len(whole) * 2 // 3])
+    out = tmp_path / "r.zip"
+    result = runner.invoke(cli, ["redact", str(root), "-o", str(out), "--key-file", str(tmp_path / "k")])
+    assert result.exit_code == 0, result.output
+    assert "debug.log.2.gz: truncated compressed data" in result.output  # (told by the reader)
+    assert "debug.log.1.gz: reading stopped after line " in result.output
+    with zipfile.ZipFile(out) as zf:
+        sizes = {n.rsplit("/", 1)[-1]: len(zf.read(n).splitlines()) for n in zf.namelist()}
+    assert "debug.log.2" not in sizes and 0 < sizes["debug.log.1"] < 20 * len(text.splitlines())
+    assert sizes["debug.log"] == len(text.splitlines())
+    unread = [s for s in check([str(root)]) if s.rule == "not-read"]  # (checked as far as it reads)
+    assert [s.file.rsplit("/", 1)[-1] for s in unread] == ["debug.log.1.gz"] and unread[0].line > 1
+
+
 def test_same_layout_and_line_counts_and_input_untouched(tmp_path: Path) -> None:
     root = _planted_bundle(tmp_path / "in")
     before = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in root.rglob("*") if p.is_file()}

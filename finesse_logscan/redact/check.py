@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ..bundle import MACOS_METADATA
+from ..bundle import CORRUPT_ERRORS, MACOS_METADATA, DecompressionLimitError
 from ..options import Limits
 from ..textlines import Chunk
 from .matching import _Crossing, _spans, _stands, _values
@@ -37,8 +37,15 @@ def iter_check(
     rules = tuple(rule for rule in (rules or builtin_rules()) if rule.kind != KEEP)
     left_out: list[tuple[str, str]] = []
     for src in _text_sources(paths, limits or Limits(), left_out):
-        for chunk in _chunks(src):
-            yield from _suspects(chunk, rules, src.display)
+        last = 0
+        try:
+            for chunk in _chunks(src):
+                yield from _suspects(chunk, rules, src.display)
+                last = chunk.first + chunk.count - 1
+        except DecompressionLimitError:
+            raise
+        except CORRUPT_ERRORS as exc:  # (a cut .gz: what could not be read could not be checked)
+            yield Suspect(src.display, last + 1, "not-read", f"the rest could not be read ({exc})")
     for display, reason in left_out:  # (binary: it may hold anything, and cannot be checked)
         if reason in (NOT_TEXT, MACOS_METADATA):
             yield Suspect(display, 0, "not-text", "binary content, not checked")

@@ -17,7 +17,15 @@ from pathlib import Path
 from typing import Any
 
 from .. import workers
-from ..bundle import ARCHIVE_SUFFIXES, BundleReader, SourceFile, input_name, strip_suffix
+from ..bundle import (
+    ARCHIVE_SUFFIXES,
+    CORRUPT_ERRORS,
+    BundleReader,
+    DecompressionLimitError,
+    SourceFile,
+    input_name,
+    strip_suffix,
+)
 from ..options import Limits
 from ..routing import SNIFF_LINES, route, route_by_name
 from ..textlines import CHUNK_BYTES, Chunk, Damage, as_utf8_stream, iter_chunks
@@ -71,7 +79,7 @@ def redact(
         with writer as zf, _Writing(red, jobs, zf) as written:
             for src in _text_sources(paths, limits, result.left_out, dumps, reader):  # pass 2: write
                 written.name(_member_name(src))
-                result.lines += _blocks(writing(src), written)
+                result.lines += _blocks(writing(src), written, src.display, result.left_out)
                 result.files += 1
             written.finish()
             for dump in dumps:  # the name (and, from a zip, the time) is what the diagnosis reads
@@ -103,7 +111,13 @@ def _text_sources(
             if dumps is not None:
                 dumps.append(src)
             continue
-        head = src.stream.read(SNIFF_BYTES)
+        try:
+            head = src.stream.read(SNIFF_BYTES)
+        except DecompressionLimitError:
+            raise
+        except CORRUPT_ERRORS as exc:  # (a .gz cut short in its first bytes)
+            left_out.append((src.display, f"cannot read: {exc}"))
+            continue
         if not_text(head, src.path):
             left_out.append((src.display, NOT_TEXT))
             continue
@@ -180,15 +194,30 @@ def check_input_names(paths: list[str]) -> None:
         )
 
 
-def _blocks(chunks: Iterable[Chunk], ordered: _InOrder) -> int:
-    """Give a file's blocks to a pass; returns its number of lines."""
+def _blocks(
+    chunks: Iterable[Chunk],
+    ordered: _InOrder,
+    display: str = "",
+    stopped: list[tuple[str, str]] | None = None,
+) -> int:
+    """Give a file's blocks to a pass; returns its number of lines. A file that cannot be read
+    to its end (a cut .gz) gives the lines before the damage, as analyze reads them; `stopped`
+    is told where reading stopped."""
     lines = 0
-    for chunk in chunks:
-        if chunk.lines is None:
-            ordered.block(chunk.data, chunk.count)
-        else:
-            ordered.lines([line.text for line in chunk.lines])
-        lines += chunk.count
+    try:
+        for chunk in chunks:
+            if chunk.lines is None:
+                ordered.block(chunk.data, chunk.count)
+            else:
+                ordered.lines([line.text for line in chunk.lines])
+            lines += chunk.count
+    except DecompressionLimitError:
+        raise
+    except CORRUPT_ERRORS as exc:
+        if stopped is not None:
+            stopped.append(
+                (display, f"reading stopped after line {lines}: {exc}" if lines else f"cannot read: {exc}")
+            )
     return lines
 
 
