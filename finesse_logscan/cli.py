@@ -578,7 +578,7 @@ def signatures_cmd(signatures_file: str | None, fmt: str) -> None:
     epilog=exit_codes(
         "0    written (or, with --check, nothing identifying found)",
         "1    --check found something that looks identifying",
-        "2    usage error, unreadable input or rules",
+        "2    usage error, no usable input (nothing written) or unreadable rules",
         "130  interrupted (Ctrl-C)",
     )
 )
@@ -694,14 +694,14 @@ def _redact_write(
     for p in paths:
         if Path(p).is_dir() and Path(p).resolve() in out.parents:
             raise click.UsageError(f"-o {output} lies inside the input {p}: write it elsewhere")
-    red.check_input_names(paths)  # (before a key is written)
+    red.check_input_names(paths)
+    new_key_path = None
     if key_file and Path(key_file).exists():
         key = red.read_key(key_file)
-    else:
-        key = red.new_key()
-        key_path = key_file or f"{output}.key"
-        write_file(key_path, key.hex() + "\n")
-        click.echo(f"key: {key_path} (keep it: the same key gives the same tokens)", err=True)
+    else:  # (a new key is written once the copy is: nothing is left behind when it cannot be made)
+        key, new_key_path = red.new_key(), key_file or f"{output}.key"
+        if not Path(new_key_path).resolve().parent.is_dir():
+            raise click.UsageError(f"{new_key_path}: its folder does not exist")
     bar = None
     if sys.stderr.isatty() and not quiet:
         from .render.progress import ProgressBar
@@ -712,6 +712,9 @@ def _redact_write(
     finally:
         if bar is not None:
             bar.clear()
+    if new_key_path is not None:
+        write_file(new_key_path, key.hex() + "\n")
+        click.echo(f"key: {new_key_path} (keep it: the same key gives the same tokens)", err=True)
     mapping = map_file or f"{output}.map.json"
     red.write_mapping(mapping, names)
     click.echo(

@@ -143,6 +143,31 @@ def test_the_current_folder_given_as_dot_is_named_as_the_folder(
         assert {n.split("/", 1)[0] for n in zf.namelist()} == {"site-bundle"}  # (not './...')
 
 
+@pytest.mark.parametrize("given", ["empty folder", "missing path", "only an encrypted zip"])
+def test_no_usable_input_is_an_error_and_writes_nothing(tmp_path: Path, given: str) -> None:
+    """As for analyze: exit 2 with one line, and no empty copy, key or mapping left behind (a
+    typo in a path gave an empty copy and exit 0, and --check said 'nothing looks identifying')."""
+    inp = tmp_path / "in"
+    if given == "empty folder":
+        inp.mkdir()
+    elif given == "only an encrypted zip":
+        inp = tmp_path / "enc.zip"  # (flag bit 0 of a member: encrypted)
+        with zipfile.ZipFile(inp, "w") as zf:
+            zf.writestr("openfire/debug.log", b"2026.03.04 14:00:00 Openfire stopped\n")
+        raw = bytearray(inp.read_bytes())
+        for sig in (b"PK\x03\x04", b"PK\x01\x02"):
+            at = raw.find(sig)
+            raw[at + (6 if sig == b"PK\x03\x04" else 8)] |= 1
+        inp.write_bytes(bytes(raw))
+    out = tmp_path / "out" / "r.zip"
+    out.parent.mkdir()
+    result = CliRunner().invoke(cli, ["redact", str(inp), "-o", str(out)])
+    assert result.exit_code == 2 and "no usable input" in result.output, result.output
+    assert list(out.parent.iterdir()) == []
+    checked = CliRunner().invoke(cli, ["redact", "--check", str(inp)])  # (not 'nothing identifying')
+    assert checked.exit_code == 2 and "no usable input" in checked.output, checked.output
+
+
 def test_two_inputs_of_one_name_are_refused_before_anything_is_written(tmp_path: Path) -> None:
     for folder in ("x", "y"):
         shutil.copytree(SAMPLES / "client-side", tmp_path / folder / "bundle")

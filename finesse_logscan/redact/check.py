@@ -10,7 +10,7 @@ from ..options import Limits
 from ..textlines import Chunk
 from .matching import _Crossing, _spans, _stands, _values
 from .passes import NOT_TEXT, _chunks, _text_sources
-from .rules import KEEP, Rule, builtin_rules
+from .rules import KEEP, RedactError, Rule, builtin_rules
 from .tokens import is_token
 
 
@@ -36,7 +36,9 @@ def iter_check(
     hold them all)."""
     rules = tuple(rule for rule in (rules or builtin_rules()) if rule.kind != KEEP)
     left_out: list[tuple[str, str]] = []
+    read = 0
     for src in _text_sources(paths, limits or Limits(), left_out):
+        read += 1
         last = 0
         try:
             for chunk in _chunks(src):
@@ -46,9 +48,12 @@ def iter_check(
             raise
         except CORRUPT_ERRORS as exc:  # (a cut .gz: what could not be read could not be checked)
             yield Suspect(src.display, last + 1, "not-read", f"the rest could not be read ({exc})")
-    for display, reason in left_out:  # (binary: it may hold anything, and cannot be checked)
-        if reason in (NOT_TEXT, MACOS_METADATA):
-            yield Suspect(display, 0, "not-text", "binary content, not checked")
+    binary = [display for display, reason in left_out if reason in (NOT_TEXT, MACOS_METADATA)]
+    for display in binary:  # (it may hold anything, and cannot be checked)
+        yield Suspect(display, 0, "not-text", "binary content, not checked")
+    if not read and not binary:  # (a typo in a path must not pass as 'nothing identifying')
+        why = "; ".join(f"{display}: {reason}" if display else reason for display, reason in left_out[:3])
+        raise RedactError(f"no usable input in {', '.join(paths)}: {why or 'no files'}")
 
 
 def _suspects(chunk: Chunk, rules: tuple[Rule, ...], display: str) -> list[Suspect]:

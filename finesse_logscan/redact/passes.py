@@ -64,11 +64,17 @@ def redact(
     learner = Redactor(red.ruleset, Pseudonyms(key))  # pass 1: learn the values
     reader = BundleReader(limits)
     ticking = learning.ticking(reader, paths) if learning is not None else _chunks
+    found: list[SourceFile] = []  # (dumps: their names are copied)
+    unused: list[tuple[str, str]] = []
     with _Learning(learner, jobs) as learnt:
-        for src in _text_sources(paths, limits, [], reader=reader):
+        for src in _text_sources(paths, limits, unused, found, reader=reader):
+            found.append(src)
             learnt.name(_member_name(src))
             _blocks(ticking(src), learnt)
         learnt.finish()
+    if not found:  # (before anything is written)
+        why = "; ".join(f"{display}: {reason}" if display else reason for display, reason in unused[:3])
+        raise RedactError(f"no usable input in {', '.join(paths)}: {why or 'no files'}")
     red.learned = learner.learned
     red.freeze()
     dumps: list[SourceFile] = []
