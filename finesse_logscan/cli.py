@@ -10,7 +10,7 @@ import os
 import re
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -303,6 +303,17 @@ def render_report(report: Report, fmt: str, width: int | None, color: bool | Non
     return text.render(report, width=text_width(width, terminal), color=use_color(color, terminal))
 
 
+def refuse_overwriting_inputs(paths: Iterable[str], outputs: dict[str, str | None]) -> None:
+    """A usage error when a file this run would write (option -> path) is one of the inputs:
+    the input would be lost (the tool never writes into the bundle it reads)."""
+    for p in paths:
+        if not os.path.isfile(p):
+            continue
+        for option, path in outputs.items():
+            if path and os.path.exists(path) and os.path.samefile(p, path):
+                raise click.UsageError(f"{option} {path} is the input {p}: write it elsewhere")
+
+
 def write_file(path: str, text: str) -> None:
     try:
         with open(path, "w", encoding="utf-8") as fh:
@@ -369,6 +380,7 @@ def analyze(
     **kw: Any,
 ) -> None:  # fmt: skip
     """Diagnose the bundle(s) at PATHS: who dropped, when, why, client-side or server-wide."""
+    refuse_overwriting_inputs(kw["paths"], {"-o": output, "--events": events_file, "--html": html_file})
     if html_file:
         import importlib.util
 
@@ -513,6 +525,10 @@ def check(
 ) -> None:  # fmt: skip
     """Run the analysis as a CI check on the bundle(s) at PATHS: exit 1 when findings meet
     --fail-on (default server-wide) or --max-disconnects; write CI reports pointing at log lines."""
+    refuse_overwriting_inputs(
+        kw["paths"],
+        {"--junit": junit, "--sarif": sarif, "--gitlab": gitlab, "--json": json_file, "--text": text_file},
+    )
     from . import checks
     from .render import check_summary
     from .render import github as github_render
@@ -694,6 +710,10 @@ def _redact_write(
     for p in paths:
         if Path(p).is_dir() and Path(p).resolve() in out.parents:
             raise click.UsageError(f"-o {output} lies inside the input {p}: write it elsewhere")
+    new_key = None if key_file and Path(key_file).exists() else (key_file or f"{output}.key")
+    refuse_overwriting_inputs(
+        paths, {"-o": output, "--map": map_file or f"{output}.map.json", "--key-file": new_key}
+    )
     red.check_input_names(paths)
     new_key_path = None
     if key_file and Path(key_file).exists():

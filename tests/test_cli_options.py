@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.resources
 import json
+import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -18,6 +19,7 @@ from finesse_logscan import cli as cli_module
 from finesse_logscan.cli import cli
 
 from .builders import Node, at
+from .conftest import SAMPLES
 
 CRASH = "sample_logs/notification-service-crash.zip"
 
@@ -217,6 +219,29 @@ def test_a_bad_user_signature_is_exit_2_naming_file_and_entry(tmp_path: Path, ru
     ):
         result = runner.invoke(cli, args)
         assert result.exit_code == 2 and str(sigs) in result.output and "site-proxy-reset" in result.output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["analyze", "{zip}", "-o", "{zip}"],
+        ["analyze", "{zip}", "--html", "{zip}"],
+        ["analyze", "{zip}", "--events", "{zip}"],
+        ["check", "{zip}", "--junit", "{zip}"],
+        ["check", "{zip}", "--sarif", "{zip}"],
+        ["redact", "{zip}", "-o", "{zip}"],
+        ["redact", "{zip}", "-o", "{out}", "--map", "{zip}"],
+    ],
+)
+def test_an_output_that_is_an_input_is_refused(tmp_path: Path, runner: CliRunner, args: list[str]) -> None:
+    """`analyze bundle.zip -o bundle.zip` wrote the report over the bundle it had read (and
+    redact its copy): a usage error now, the input untouched."""
+    bundle = tmp_path / "bundle.zip"
+    shutil.copy(SAMPLES / "notification-service-crash.zip", bundle)
+    before = bundle.read_bytes()
+    result = runner.invoke(cli, [a.format(zip=bundle, out=tmp_path / "r.zip") for a in args])
+    assert result.exit_code == 2 and "is the input" in result.output, result.output
+    assert bundle.read_bytes() == before
 
 
 # -- interruption and closed pipes ----------------------------------------------------------
