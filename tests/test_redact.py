@@ -168,6 +168,31 @@ def test_no_usable_input_is_an_error_and_writes_nothing(tmp_path: Path, given: s
     assert checked.exit_code == 2 and "no usable input" in checked.output, checked.output
 
 
+def test_a_flattened_two_node_bundle_keeps_no_host_or_agent_in_its_file_names(tmp_path: Path) -> None:
+    """Both nodes' files in one folder, named by the engineer who flattened them
+    (fin1a_debug.log, fin1a_agent4004001_2026-...txt): the short host names (learned from the
+    full ones) and the agent ID after a '_' are replaced in the names too, and the copy gives
+    the same nodes (by their tokens) and the same diagnosis."""
+    src, root = SAMPLES / "two-node", tmp_path / "flat"
+    root.mkdir()
+    for f in sorted(src.rglob("*")):
+        if f.is_file():
+            host = f.relative_to(src).parts[0].split(".")[0]
+            shutil.copy(f, root / f"{host}_{f.name}")
+    out = tmp_path / "r.zip"
+    _, names = redact([str(root)], str(out), KEY)
+    with zipfile.ZipFile(out) as zf:
+        members = zf.namelist()
+    assert not [m for m in members if "fin1" in m or "4004001" in m], members
+    assert f"flat/{names.token('host', 'fin1a')}_debug.log" in members
+    assert names.token("host", "fin1a") == names.token("host", "fin1a.example.com").split(".")[0]
+    before, after = _nodes([str(root)]), _nodes([str(out)])
+    assert sorted(after) == sorted((names.token("host", n), s, i) for n, s, i in before)
+    diag_before, diag_after = _diagnosis(str(root)), _diagnosis(str(out))
+    diag_before.pop("agents"), diag_after.pop("agents")
+    assert diag_after == diag_before
+
+
 def test_two_inputs_of_one_name_are_refused_before_anything_is_written(tmp_path: Path) -> None:
     for folder in ("x", "y"):
         shutil.copytree(SAMPLES / "client-side", tmp_path / folder / "bundle")

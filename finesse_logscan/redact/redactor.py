@@ -34,6 +34,20 @@ CACHE_CHARS = 8 * 1024 * 1024
 """Text kept in the memo of lines already redacted (it is emptied when full)."""
 
 
+def _short_names(hosts: Iterable[str]) -> list[str]:
+    """The short names of the learned fully qualified host names, replaced as words too
+    (fin1a.example.com learned: 'fin1a' in a file name, a cluster message, a user's notes),
+    with the token of the full name's first label. Only names that cannot be a common word
+    (they hold a digit or a dash: fin1a, cucm-pub, uccx01; not 'finesse', 'desktop', whose
+    words the logs use otherwise) and are not an address's first octet."""
+    out = []
+    for host in hosts:
+        first, dot, _ = host.lower().partition(".")
+        if dot and len(first) >= 3 and not first.isdigit() and any(c.isdigit() or c == "-" for c in first):
+            out.append(first)
+    return sorted(set(out))
+
+
 def _site_hosts(hosts: Iterable[str]) -> Rule | None:
     """A rule for every host name in the domains of the learned ones (fin1a.acme.local learned:
     fin1b.acme.local, cucm1.acme.local, an agent's PC42.ACME.LOCAL, in URLs and free text),
@@ -134,6 +148,8 @@ class Redactor:
     def freeze(self) -> None:
         """After learning: one alternation of every learned value, longest first (RE2 when
         installed: a DFA, one pass whatever the number of values)."""
+        for short in _short_names(value for value, kind in self.learned.items() if kind == "host"):
+            self.learned.setdefault(short, "host")
         values = sorted(self.learned, key=lambda v: (-len(v), v))
         # a numeric token equal to another real value (agent 1001 -> 1437 where agent 1437 exists)
         # would be taken for that value by the learned-words pass and by the analysis: two agents
