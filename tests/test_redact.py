@@ -379,6 +379,12 @@ PLANTED = {
     "account": "ACCT-99812",  # call data: a call variable, in a CTI message and a dialog
     "customer": "Jane Roe",
     "ua": "Mozilla/5.0 (Windows NT 10.0; Win64; x64; ACME-PC-0042) AppleWebKit/537.36 Chrome/120.0.0.0 Safari/537.36",
+    # secrets: a desktop's SASL login over BOSH (base64 of user and password), an HTTP
+    # Authorization header, a password field, an SSO token
+    "sasl": "AGlzYWFjAFMzY3JldFBhc3M=",
+    "basic": "aW5ld3RvbjpTM2NyZXQh",
+    "password": "S3cret!Pass",
+    "jwt": "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJpbmV3dG9uIn0.c2lnbmF0dXJlLXNpZ25lZA",
 }
 
 
@@ -398,6 +404,8 @@ def _planted_bundle(root: Path) -> Path:
         f"peers {p['server_ip']} {p['next_ip']}; unreachable: {p['last_ip']}.",
         f"2026.03.04 14:02:08 REQUEST /http-bind/ on x@[{p['server_ipv6']}]:7443<->[{p['pc_ipv6']}]:54312 "
         f"from /{p['java_ipv6']}:54313",
+        f'2026.03.04 14:02:09 HTTPBindLog: HTTP RECVD(aa11): <body rid="2" sid="aa11"><auth '
+        f'xmlns="urn:ietf:params:xml:ns:xmpp-sasl" mechanism="PLAIN">{p["sasl"]}</auth></body>',
     ]) + "\n")  # fmt: skip
     payload = (f"&lt;user&gt;&lt;extension&gt;{p['extension']}&lt;/extension&gt;&lt;firstName&gt;{p['first']}"
                f"&lt;/firstName&gt;&lt;lastName&gt;{p['last']}&lt;/lastName&gt;&lt;lastName&gt;{p['accented']}&lt;/lastName&gt;&lt;loginId&gt;{p['agent']}&lt;/loginId&gt;"
@@ -416,6 +424,8 @@ def _planted_bundle(root: Path) -> Path:
         f"0000000005: {p['server_ip']}: Mar 04 2026 14:02:06.000 -0600: %CCBU_CTIMessageEventExecutor-0-6-"
         f"DECODED_MESSAGE_FROM_CTI_SERVER: %[cti_message=CTICallDeliveredEvent [connectionDeviceID={p['extension']}, "
         f"callingDeviceID={p['caller']}, callVariable1={p['account']}, callVariable2=]]: Decoded",
+        f"0000000006: {p['server_ip']}: Mar 04 2026 14:02:07.000 -0600: %CCBU_http-8080-9-6-REQUEST_START: "
+        f"%[request_method=user.PUT]: headers Authorization: Basic {p['basic']}, body password={p['password']}&x=1",
     ]) + "\n")  # fmt: skip
     write(base / "clientlogs" / f"agent{p['agent']}_2026-03-04T20-00-00.txt", "\n".join([
         p["ua"],
@@ -424,6 +434,8 @@ def _planted_bundle(root: Path) -> Path:
         f"{p['other_node']}; trying https://{p['url_host']}:8445/ from {p['pc_host']}",
         f"2026-03-04T14:00:12.000 -06:00: : {p['host']}: Mar 04 2026 14:00:12.000 -0600: Container : GET "
         f"/finesse/api/Users?name={p['first']}%20{p['last']}&team={p['accented']}",
+        f"2026-03-04T14:00:13.000 -06:00: : {p['host']}: Mar 04 2026 14:00:13.000 -0600: Container : SSO token "
+        f"refreshed: {p['jwt']}",
         f"2026-03-04T14:01:10.000 -06:00: : {p['host']}: Mar 04 2026 14:01:10.400 -0600: Container : Client: "
         "2026-03-04T20:01:10.000Z, Server: 2026-03-04T20:01:10.400Z, Drift: 400ms, Network Latency (round trip): 25ms",
     ]) + "\n")  # fmt: skip
@@ -544,6 +556,49 @@ def test_a_cut_gz_is_copied_as_far_as_it_reads_and_noted(tmp_path: Path, runner:
     assert sizes["debug.log"] == len(text.splitlines())
     unread = [s for s in check([str(root)]) if s.rule == "not-read"]  # (checked as far as it reads)
     assert [s.file.rsplit("/", 1)[-1] for s in unread] == ["debug.log.1.gz"] and unread[0].line > 1
+
+
+@pytest.mark.parametrize(
+    ("line", "secret"),
+    [
+        ('<auth xmlns="urn:ietf:params:xml:ns:xmpp-sasl" mechanism="PLAIN">AGlzYWFjAFMzY3JldA==</auth>',
+         "AGlzYWFjAFMzY3JldA=="),
+        ("&lt;auth xmlns=&quot;urn:ietf:params:xml:ns:xmpp-sasl&quot; mechanism=&quot;PLAIN&quot;&gt;"
+         "AGlzYWFjAFMzY3JldA==&lt;/auth&gt;", "AGlzYWFjAFMzY3JldA=="),
+        ("<response xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>dXNlcm5hbWU9ImEiLHJlYWxtPSJiIg==</response>",
+         "dXNlcm5hbWU9ImEiLHJlYWxtPSJiIg=="),
+        ("GET /x Authorization: Bearer abc.def-123_XYZ", "abc.def-123_XYZ"),
+        ('{"authorization": "Basic aW5ld3Rvbjpwdw=="}', "aW5ld3Rvbjpwdw=="),
+        ("login failed, password=Tr0ub4dor&3 for agent", "Tr0ub4dor"),
+        ('{"user": "x", "password": "hunter2"}', "hunter2"),
+        ("<Password>p4ss</Password> &lt;password&gt;p5ss&lt;/password&gt;", "p4ss"),
+        ("token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMDAxMDAzIn0.sig_nature-x", "eyJhbGciOiJIUzI1NiJ9"),
+    ],
+)  # fmt: skip
+def test_secrets_become_one_token_kept_in_no_mapping(line: str, secret: str) -> None:
+    red = Redactor(builtin_rules(), Pseudonyms(KEY))
+    red.learn(line)
+    red.freeze()
+    out = red.line(line)
+    assert secret not in out and "redacted-secret" in out, out
+    assert "p5ss" not in out  # (the escaped tag as well)
+    assert not any(secret in v["value"] or "secret" in t for t, v in red.names.mapping().items())
+    assert secret not in red.learned
+    assert check_line(out) == []
+
+
+def check_line(text: str) -> list[str]:
+    """What redact --check finds in one line (the rules, tokens excepted)."""
+    from finesse_logscan.redact import is_token
+    from finesse_logscan.redact.matching import _values
+
+    rules = [r for r in builtin_rules() if r.kind != "keep"]
+    return [v for r in rules for _, v in _values(r, text) if not is_token(v) and r.may_match(text)]
+
+
+def test_a_secret_rule_may_not_learn() -> None:
+    with pytest.raises(RedactError, match="never learned"):
+        parse_rules('[[rule]]\nid = "pin"\nkind = "secret"\npattern = "pin=(?P<v>\\\\d+)"\nlearn = true\n')
 
 
 def test_same_layout_and_line_counts_and_input_untouched(tmp_path: Path) -> None:

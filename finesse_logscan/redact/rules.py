@@ -13,9 +13,12 @@ from typing import Any
 
 from .matching import _UNANCHORED, _matcher
 
-KINDS = ("agent", "name", "extension", "phone", "email", "host", "ip", "user_agent", "call_data")
+KINDS = ("agent", "name", "extension", "phone", "email", "host", "ip", "user_agent", "call_data", "secret")
 
 
+SECRET = "secret"
+"""The kind of a password, a credential or a session token: replaced by one fixed token, never
+kept in the mapping (see Pseudonyms.token)."""
 KEEP = "keep"
 """The kind of a [[keep]] entry: text the learned-words pass leaves as it is (see Redactor._kept)."""
 
@@ -118,6 +121,8 @@ def parse_rules(text: str, source: str = "built-in") -> tuple[Rule, ...]:
             raise RedactError(f"{source}: rule {name}: kind must be one of {', '.join(KINDS)}")
         if "v" not in checked.groupindex:
             raise RedactError(f"{source}: rule {name}: the pattern needs a named group (?P<v>...)")
+        if rule.kind == SECRET and rule.learn:  # (a learned value is kept in the mapping)
+            raise RedactError(f"{source}: rule {name}: a secret is never learned (learn = false)")
         out.append(rule)
     for i, item in enumerate(data.get("keep", []), 1):
         name = item.get("id", f"#{i}") if isinstance(item, dict) else f"#{i}"

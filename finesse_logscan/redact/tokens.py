@@ -14,14 +14,16 @@ from functools import lru_cache
 from itertools import islice
 from pathlib import Path
 
-from .rules import RedactError
+from .rules import SECRET, RedactError
 
 TOKEN_DOMAIN = "example.invalid"
+SECRET_TOKEN = "redacted-secret"
+"""What every secret becomes (no brackets, no quotes: it stands where the parsers split tags)."""
 
 
 _TOKEN = re.compile(
     r"^(?:host|name|user|agent|ua|data)-[0-9a-f]{6}\b|\.invalid$|^(?:24\d|25[0-5])\.\d{1,3}\.\d{1,3}\.\d{1,3}$"
-    r"|^fec0:|^::1?$"
+    r"|^fec0:|^::1?$|^redacted-secret$"
 )
 """What tokens look like (and the IPv6 loopback and unspecified addresses, left as they are).
 IPv4 tokens are in 240.0.0.0/4, reserved: no host has one (the
@@ -44,6 +46,8 @@ class Pseudonyms:
     """Real values no token may be (the learned ones: see Redactor.freeze)."""
 
     def token(self, kind: str, value: str) -> str:
+        if kind == SECRET:  # one token for them all, and nothing remembered: no mapping holds it
+            return SECRET_TOKEN
         if kind == "host":
             value = value.lower()
         found = self.tokens.get((kind, value))
