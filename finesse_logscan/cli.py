@@ -710,16 +710,16 @@ def _redact_write(
     for p in paths:
         if Path(p).is_dir() and Path(p).resolve() in out.parents:
             raise click.UsageError(f"-o {output} lies inside the input {p}: write it elsewhere")
-    new_key = None if key_file and Path(key_file).exists() else (key_file or f"{output}.key")
+    # a new key is written once the copy is: nothing is left behind when it cannot be made
+    new_key_path = None if key_file and Path(key_file).exists() else (key_file or f"{output}.key")
     refuse_overwriting_inputs(
-        paths, {"-o": output, "--map": map_file or f"{output}.map.json", "--key-file": new_key}
+        paths, {"-o": output, "--map": map_file or f"{output}.map.json", "--key-file": new_key_path}
     )
     red.check_input_names(paths)
-    new_key_path = None
-    if key_file and Path(key_file).exists():
-        key = red.read_key(key_file)
-    else:  # (a new key is written once the copy is: nothing is left behind when it cannot be made)
-        key, new_key_path = red.new_key(), key_file or f"{output}.key"
+    if new_key_path is None:
+        key = red.read_key(str(key_file))
+    else:
+        key = red.new_key()
         if not Path(new_key_path).resolve().parent.is_dir():
             raise click.UsageError(f"{new_key_path}: its folder does not exist")
     bar = None
