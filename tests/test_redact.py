@@ -378,6 +378,8 @@ PLANTED = {
     "accented": "Ólafsdóttir",  # a name that starts and ends with letters RE2's \b does not know
     "account": "ACCT-99812",  # call data: a call variable, in a CTI message and a dialog
     "customer": "Jane Roe",
+    "contact_phone": "6125550199",  # a phone book contact's number
+    "json_phone": "6125550188",  # a number as a JSON key's value
     "ua": "Mozilla/5.0 (Windows NT 10.0; Win64; x64; ACME-PC-0042) AppleWebKit/537.36 Chrome/120.0.0.0 Safari/537.36",
     # secrets: a desktop's SASL login over BOSH (base64 of user and password), an HTTP
     # Authorization header, a password field, an SSO token
@@ -409,7 +411,8 @@ def _planted_bundle(root: Path) -> Path:
     ]) + "\n")  # fmt: skip
     payload = (f"&lt;user&gt;&lt;extension&gt;{p['extension']}&lt;/extension&gt;&lt;firstName&gt;{p['first']}"
                f"&lt;/firstName&gt;&lt;lastName&gt;{p['last']}&lt;/lastName&gt;&lt;lastName&gt;{p['accented']}&lt;/lastName&gt;&lt;loginId&gt;{p['agent']}&lt;/loginId&gt;"
-               f"&lt;loginName&gt;{p['login']}&lt;/loginName&gt;&lt;/user&gt;")  # fmt: skip
+               f"&lt;loginName&gt;{p['login']}&lt;/loginName&gt;&lt;/user&gt;"
+               f"&lt;Contact&gt;&lt;phoneNumber&gt;{p['contact_phone']}&lt;/phoneNumber&gt;&lt;/Contact&gt;")  # fmt: skip
     write(base / "webservices" / "Desktop-webservices.2026-03-04T14-00-00.000.log", "\n".join([
         f"0000000001: {p['server_ip']}: Mar 04 2026 14:00:00.000 -0600: %CCBU_pool-1-6-XMPP_PUBLISH_ASYNCHRONOUS: "
         f"%[node=/finesse/api/User/{p['agent']}]: {payload}",
@@ -436,6 +439,8 @@ def _planted_bundle(root: Path) -> Path:
         f"/finesse/api/Users?name={p['first']}%20{p['last']}&team={p['accented']}",
         f"2026-03-04T14:00:13.000 -06:00: : {p['host']}: Mar 04 2026 14:00:13.000 -0600: Container : SSO token "
         f"refreshed: {p['jwt']}",
+        f"2026-03-04T14:00:14.000 -06:00: : {p['host']}: Mar 04 2026 14:00:14.000 -0600: Container : make call "
+        f'{{"phoneNumber":"{p["json_phone"]}"}}',
         f"2026-03-04T14:01:10.000 -06:00: : {p['host']}: Mar 04 2026 14:01:10.400 -0600: Container : Client: "
         "2026-03-04T20:01:10.000Z, Server: 2026-03-04T20:01:10.400Z, Drift: 400ms, Network Latency (round trip): 25ms",
     ]) + "\n")  # fmt: skip
