@@ -380,6 +380,10 @@ PLANTED = {
     "customer": "Jane Roe",
     "contact_phone": "6125550199",  # a phone book contact's number
     "json_phone": "6125550188",  # a number as a JSON key's value
+    "json_first": "Galileo",  # the same kinds of values as JSON, in a client log
+    "json_login": "ggalilei",
+    "json_extension": "10077",
+    "json_account": "ACCT-55555",
     "ua": "Mozilla/5.0 (Windows NT 10.0; Win64; x64; ACME-PC-0042) AppleWebKit/537.36 Chrome/120.0.0.0 Safari/537.36",
     # secrets: a desktop's SASL login over BOSH (base64 of user and password), an HTTP
     # Authorization header, a password field, an SSO token
@@ -441,6 +445,9 @@ def _planted_bundle(root: Path) -> Path:
         f"refreshed: {p['jwt']}",
         f"2026-03-04T14:00:14.000 -06:00: : {p['host']}: Mar 04 2026 14:00:14.000 -0600: Container : make call "
         f'{{"phoneNumber":"{p["json_phone"]}"}}',
+        f"2026-03-04T14:00:15.000 -06:00: : {p['host']}: Mar 04 2026 14:00:15.000 -0600: Container : user "
+        f'{{"loginId": "{p["json_login"]}", "firstName": "{p["json_first"]}", "extension": "{p["json_extension"]}", '
+        f'"callVariable1": "{p["json_account"]}"}}',
         f"2026-03-04T14:01:10.000 -06:00: : {p['host']}: Mar 04 2026 14:01:10.400 -0600: Container : Client: "
         "2026-03-04T20:01:10.000Z, Server: 2026-03-04T20:01:10.400Z, Drift: 400ms, Network Latency (round trip): 25ms",
     ]) + "\n")  # fmt: skip
