@@ -10,7 +10,7 @@ from ..options import Limits
 from ..textlines import Chunk
 from .matching import _Crossing, _spans, _stands, _values
 from .passes import NOT_TEXT, _chunks, _text_sources
-from .rules import KEEP, RedactError, Rule, builtin_rules
+from .rules import KEEP, SECRET, RedactError, Rule, builtin_rules
 from .tokens import is_token
 
 
@@ -76,7 +76,7 @@ def _suspects(chunk: Chunk, rules: tuple[Rule, ...], display: str) -> list[Suspe
                         continue
                     line += blob.count(b"\n", counted, lo)
                     counted = lo
-                    hits.append((line, i, lo, rule.id, value))
+                    hits.append((line, i, lo, rule.id, _shown(rule, value)))
         except _Crossing:
             pass
         else:
@@ -85,12 +85,17 @@ def _suspects(chunk: Chunk, rules: tuple[Rule, ...], display: str) -> list[Suspe
                 Suspect(display, chunk.first + line, rule_id, value) for line, _, _, rule_id, value in hits
             ]
     return [
-        Suspect(display, line.no, rule.id, value)
+        Suspect(display, line.no, rule.id, _shown(rule, value))
         for line in chunk.iter_lines()
         for rule in rules
         for _, value in _values(rule, line.text)
         if not is_token(value) and not _harmless(rule.kind, value)
     ]
+
+
+def _shown(rule: Rule, value: str) -> str:
+    """A find as the check prints it: a secret is not (a CI log would hand the password over)."""
+    return f"(a secret of {len(value)} characters, not shown)" if rule.kind == SECRET else value
 
 
 def _harmless(kind: str, value: str) -> bool:
