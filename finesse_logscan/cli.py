@@ -715,7 +715,6 @@ def _redact_write(
     refuse_overwriting_inputs(
         paths, {"-o": output, "--map": map_file or f"{output}.map.json", "--key-file": new_key_path}
     )
-    red.check_input_names(paths)
     if new_key_path is None:
         key = red.read_key(str(key_file))
     else:

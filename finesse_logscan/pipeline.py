@@ -22,7 +22,7 @@ from .eventstore import ActivityBatch, EventStore
 from .options import ScanOptions
 from .parsing import FileContext, OffsetRun, Parser
 from .report import ClientStats, Disconnect, Evidence, FileInfo, Filter, NodeInfo, Note, Report, ServerEvent
-from .routing import SNIFF_LINES, node_for, node_from_path, route, route_by_name
+from .routing import SNIFF_LINES, place_node, route, route_by_name
 from .textlines import Chunk, Damage, as_utf8_stream, iter_chunks
 from .timeline import Timeline, build
 from .timestamps import format_offset, iso_z
@@ -215,8 +215,9 @@ def _read_source(
     (nodes.assign); the UTC offsets its lines carry are handed back for that node. None when
     the file is parsed by a worker (workers.py): its result goes to `finished`, in file order
     within its family."""
-    node: str | None = node_for(src.path, src.input_name, src.within)
-    source = nodes.PATH if node_from_path(f"{src.within}/{src.path}") else nodes.INPUT
+    node: str | None
+    node, by_path = place_node(src.path, src.input_name, src.within)
+    source = nodes.PATH if by_path else nodes.INPUT
     copies.displays[fid] = src.display
     by_name = route_by_name(src.path)
     if by_name is not None:  # a dump: the name says what it is; the content is never read

@@ -74,9 +74,17 @@ def _archive_name(name: str) -> bool:
     return strip_suffix(name, ARCHIVE_SUFFIXES) != name
 
 
-def node_for(path: str, input_name: str, within: str = "") -> str:
-    """The server a file came from: its host folder (above the archives it lay in, if any:
-    `fin1a.example.com/logs.zip` holding `activelog/...`); otherwise the input's own name
-    (archive suffixes removed), until its lines say better (nodes.assign)."""
+def place_node(path: str, input_name: str, within: str = "") -> tuple[str, bool]:
+    """The server a file came from, and whether its path named it: its host folder (above the
+    archives it lay in, if any: `fin1a.example.com/logs.zip` holding `activelog/...`);
+    otherwise the input's own name (archive suffixes removed), until its lines say better
+    (nodes.assign)."""
     host = node_from_path(f"{within}/{path}" if within else path)
-    return host or strip_suffix(input_folder(path) or input_name, ARCHIVE_SUFFIXES)
+    if host is not None:
+        return host, True
+    return strip_suffix(input_folder(path) or input_name, ARCHIVE_SUFFIXES), False
+
+
+def node_for(path: str, input_name: str, within: str = "") -> str:
+    """The server a file came from (see `place_node`)."""
+    return place_node(path, input_name, within)[0]

@@ -32,7 +32,7 @@ redactor's block paths are made of), `passes` (the two passes over several proce
 """
 
 from .check import Suspect, check, iter_check
-from .passes import Result, check_input_names, redact
+from .passes import Result, redact
 from .redactor import Redactor
 from .rules import KEEP, KINDS, RedactError, Rule, builtin_rules, load_rules, parse_rules
 from .tokens import TOKEN_DOMAIN, Pseudonyms, is_token, new_key, read_key, reveal, write_mapping
@@ -49,7 +49,6 @@ __all__ = [
     "Suspect",
     "builtin_rules",
     "check",
-    "check_input_names",
     "is_token",
     "iter_check",
     "load_rules",

@@ -9,8 +9,8 @@ from ..bundle import CORRUPT_ERRORS, MACOS_METADATA, DecompressionLimitError
 from ..options import Limits
 from ..textlines import Chunk
 from .matching import _Crossing, _spans, _stands, _values
-from .passes import NOT_TEXT, _chunks, _text_sources
-from .rules import KEEP, SECRET, RedactError, Rule, builtin_rules
+from .passes import NOT_TEXT, _chunks, _text_sources, no_usable_input
+from .rules import KEEP, SECRET, Rule, builtin_rules
 from .tokens import is_token
 
 
@@ -52,8 +52,7 @@ def iter_check(
     for display in binary:  # (it may hold anything, and cannot be checked)
         yield Suspect(display, 0, "not-text", "binary content, not checked")
     if not read and not binary:  # (a typo in a path must not pass as 'nothing identifying')
-        why = "; ".join(f"{display}: {reason}" if display else reason for display, reason in left_out[:3])
-        raise RedactError(f"no usable input in {', '.join(paths)}: {why or 'no files'}")
+        raise no_usable_input(paths, left_out)
 
 
 def _suspects(chunk: Chunk, rules: tuple[Rule, ...], display: str) -> list[Suspect]:

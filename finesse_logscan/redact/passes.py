@@ -55,7 +55,7 @@ def redact(
     """Write the redacted copy of `paths` to the zip `out`; return what was done and the
     pseudonyms (for the mapping file). With `jobs` > 1, files are learnt from in worker
     processes too (the same values and kinds as one process learns)."""
-    check_input_names(paths)
+    _check_input_names(paths)
     limits = limits or Limits()
     names = Pseudonyms(key)
     red = Redactor(rules or builtin_rules(), names)
@@ -73,8 +73,7 @@ def redact(
             _blocks(ticking(src), learnt)
         learnt.finish()
     if not found:  # (before anything is written)
-        why = "; ".join(f"{display}: {reason}" if display else reason for display, reason in unused[:3])
-        raise RedactError(f"no usable input in {', '.join(paths)}: {why or 'no files'}")
+        raise no_usable_input(paths, unused)
     red.learned = learner.learned
     red.freeze()
     dumps: list[SourceFile] = []
@@ -189,7 +188,13 @@ def _chunks(src: SourceFile) -> Iterator[Chunk]:
     return iter_chunks(stream, Damage(), size=BLOCK_BYTES)
 
 
-def check_input_names(paths: list[str]) -> None:
+def no_usable_input(paths: list[str], unused: list[tuple[str, str]]) -> RedactError:
+    """The error for inputs of which nothing could be read, naming the first reasons."""
+    why = "; ".join(f"{display}: {reason}" if display else reason for display, reason in unused[:3])
+    return RedactError(f"no usable input in {', '.join(paths)}: {why or 'no files'}")
+
+
+def _check_input_names(paths: list[str]) -> None:
     """Raise RedactError when two inputs have one name: the copy keeps each input's files in a
     folder of its name (see _member_name), where they would be mixed."""
     given = [strip_suffix(input_name(Path(p)), ARCHIVE_SUFFIXES) for p in paths]

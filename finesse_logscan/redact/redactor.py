@@ -123,7 +123,7 @@ class Redactor:
                         data[a:b].decode()
                         for spans in _spans(rule.on_bytes, data)
                         for a, b in (spans[rule.group],)
-                        if a < b and not rule.left_alone(data, a) and not rule.spares(data[a:b])
+                        if _stands(rule, data, *spans[0], a, b, literals=False)  # (one line: no line end)
                     ]
                     if rule.may_match_bytes(data)
                     else []
